@@ -1,0 +1,35 @@
+"""scrubber: remove API keys (keeping their identifying prefix) and customer PII from text."""
+
+from .engine import Scrubber, scan, scrub
+from .errors import (
+    ConfigError,
+    Problem,
+    RulePackError,
+    ScanError,
+    ScanTimeout,
+    ScrubberError,
+)
+from .model import Finding, Policy, ScrubResult, Severity
+from .packs import Rule, RuleSet, load_rules
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "ConfigError",
+    "Finding",
+    "Policy",
+    "Problem",
+    "Rule",
+    "RuleSet",
+    "RulePackError",
+    "ScanError",
+    "ScanTimeout",
+    "ScrubResult",
+    "Scrubber",
+    "ScrubberError",
+    "Severity",
+    "__version__",
+    "load_rules",
+    "scan",
+    "scrub",
+]

@@ -1,0 +1,134 @@
+"""The Scrubber: wires prefilter -> matcher -> validators -> allow -> resolve -> redact."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import secrets
+from typing import Any
+
+from . import allow, matcher, redact, resolve
+from .errors import ConfigError
+from .model import KINDS, Candidate, Finding, Policy, ScrubResult, Severity
+from .operators import check_marker
+from .packs import RuleSet, load_rules
+from .prefilter import Prefilter
+
+KEY_ENV = "SCRUBBER_KEY"
+
+
+def _resolve_key(key: bytes | str | None) -> bytes:
+    if key is None:
+        env = os.environ.get(KEY_ENV)
+        return env.encode() if env else secrets.token_bytes(32)
+    if isinstance(key, str):
+        key = key.encode()
+    if len(key) < 16:
+        raise ConfigError("key must be at least 16 bytes (fingerprints and hashes are keyed)")
+    return key
+
+
+def _check_policy(policy: Policy) -> None:
+    if not set(policy.kinds) <= set(KINDS) or not policy.kinds:
+        raise ConfigError(f"kinds must be a non-empty subset of {KINDS}, got {policy.kinds!r}")
+    if not policy.timeout > 0:
+        raise ConfigError("timeout must be a positive number of seconds")
+    try:
+        check_marker(policy.marker)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+class Scrubber:
+    """A reusable, thread-safe, picklable scrubbing engine over a RuleSet.
+
+    >>> s = Scrubber(load_rules(), kinds=("pii",))
+    >>> s.scrub("mail jane@kestrel.io").text
+    'mail <EMAIL_ADDRESS>'
+
+    Keyword arguments override fields of ``policy`` (see ``Policy``). Scanning
+    errors (a regex timeout) raise ``ScanError``: callers must fail closed.
+    """
+
+    def __init__(self, rules: RuleSet | None = None, *, policy: Policy | None = None,
+                 **overrides: Any) -> None:
+        policy = policy or Policy()
+        try:
+            policy = dataclasses.replace(policy, **overrides)
+        except TypeError as exc:
+            raise ConfigError(f"unknown policy option: {exc}") from None
+        if isinstance(policy.min_severity, str):
+            policy = dataclasses.replace(policy, min_severity=Severity.parse(policy.min_severity))
+        _check_policy(policy)
+        self.policy = policy
+        self.ruleset = rules if rules is not None else load_rules()
+        self._key = _resolve_key(policy.key)
+        self._setup()
+
+    def _setup(self) -> None:
+        p = self.policy
+        self._rules = tuple(r for r in self.ruleset
+                            if r.kind in p.kinds and r.severity >= p.min_severity)
+        self._priority = tuple(r.spec.priority for r in self._rules)
+        self._prefilter = Prefilter([r.spec.keywords for r in self._rules],
+                                    [r.spec.always_run for r in self._rules])
+        self._marker_head = allow.marker_head(p.marker)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"policy": self.policy, "ruleset": self.ruleset, "key": self._key}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.policy, self.ruleset, self._key = state["policy"], state["ruleset"], state["key"]
+        self._setup()
+
+    def __repr__(self) -> str:
+        return f"Scrubber(rules={len(self._rules)}, kinds={self.policy.kinds!r})"
+
+    @property
+    def rules(self) -> RuleSet:
+        """The rules this scrubber runs (after the policy's kind/severity selection)."""
+        return RuleSet(self._rules, self.ruleset.allow)
+
+    def _candidates(self, text: str) -> list[Candidate]:
+        chosen = (self._prefilter.candidates(text) if self.policy.prefilter
+                  else self._prefilter.everything())
+        found: list[Candidate] = []
+        for index in chosen:
+            found.extend(matcher.find(self._rules[index], index, text, self.policy.timeout))
+        return allow.keep(found, text, self.ruleset.allow, self._marker_head)
+
+    def scrub(self, text: str) -> ScrubResult:
+        """Scrub ``text``: secrets keep their prefix, PII is replaced; everything else stays."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, not {type(text).__name__}")
+        spans = resolve.resolve(self._candidates(text), self._priority)
+        return redact.redact(text, spans, self._rules, self._key, self.policy.marker)
+
+    def scan(self, text: str) -> list[Finding]:
+        """The findings ``scrub`` would redact, sorted and non-overlapping."""
+        return list(self.scrub(text).findings)
+
+    def fingerprint(self, value: str) -> str:
+        """The keyed fingerprint this scrubber gives ``value`` (for revocation lists)."""
+        return redact.fingerprint(self._key, value)
+
+
+@functools.lru_cache(maxsize=1)
+def default_scrubber() -> Scrubber:
+    """The shared Scrubber over the built-in packs (built once, immutable)."""
+    return Scrubber()
+
+
+def scrub(text: str) -> ScrubResult:
+    """Scrub ``text`` with the built-in packs.
+
+    >>> scrub("write to jane@kestrel.io").text
+    'write to <EMAIL_ADDRESS>'
+    """
+    return default_scrubber().scrub(text)
+
+
+def scan(text: str) -> list[Finding]:
+    """Findings in ``text`` with the built-in packs (never the values themselves)."""
+    return default_scrubber().scan(text)

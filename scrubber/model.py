@@ -1,0 +1,99 @@
+"""Immutable data passed between pipeline stages: findings, results, severities and policy."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """How bad a leak of this entity is; used for filtering and exit codes."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, name: str) -> Severity:
+        return cls[name.upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+KINDS = ("secret", "pii")
+
+#: ``(start, end, rule_index, prefix_end)`` over the original text: ``text[start:end]`` is
+#: the value to redact, ``text[start:prefix_end]`` the part ``keep_prefix`` keeps.
+Candidate = tuple[int, int, int, int]
+SEVERITIES = tuple(str(s) for s in Severity)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One redacted span of the input.
+
+    ``start``/``end`` are offsets into the original text (``text[start:end]`` is
+    what was removed). ``prefix`` is the part that was kept (empty for PII) and
+    ``fingerprint`` a keyed HMAC of the value; neither the repr nor any other
+    attribute contains the value itself.
+    """
+
+    start: int
+    end: int
+    rule_id: str
+    kind: str
+    entity: str
+    severity: Severity
+    prefix: str = ""
+    fingerprint: str = ""
+    rule_ids: tuple[str, ...] = ()
+    replacement: str = field(default="", repr=False)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready mapping of the finding (never the value)."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "rule_id": self.rule_id,
+            "rule_ids": list(self.rule_ids or (self.rule_id,)),
+            "kind": self.kind,
+            "entity": self.entity,
+            "severity": str(self.severity),
+            "prefix": self.prefix,
+            "fingerprint": self.fingerprint,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ScrubResult:
+    """What ``scrub`` returns: the scrubbed ``text`` and the ``findings`` (sorted, disjoint)."""
+
+    text: str
+    findings: tuple[Finding, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.findings)
+
+
+DEFAULT_MARKER = "[REDACTED:{rule_id}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How a Scrubber behaves, independent of which rules it runs.
+
+    ``key`` keys fingerprints and the ``hash`` operator (bytes; None means the
+    ``SCRUBBER_KEY`` environment variable, else a random per-process key).
+    ``marker`` is the text put after a kept prefix; it may use ``{rule_id}``,
+    ``{entity}`` and ``{fingerprint}``. ``timeout`` bounds each regex call in
+    seconds. ``kinds`` and ``min_severity`` select which rules run.
+    """
+
+    key: bytes | None = None
+    marker: str = DEFAULT_MARKER
+    timeout: float = 2.0
+    kinds: tuple[str, ...] = KINDS
+    min_severity: Severity = Severity.LOW
+    prefilter: bool = True

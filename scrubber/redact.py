@@ -1,0 +1,65 @@
+"""Applies each span's operator and joins the result left to right into a ScrubResult."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+
+from .model import Finding, ScrubResult
+from .operators import Context
+from .packs import Rule
+from .resolve import Resolved
+
+FINGERPRINT_HEX = 16
+
+
+def fingerprint(key: bytes, value: str) -> str:
+    """Keyed fingerprint of a value: the first 16 hex digits of HMAC-SHA256(key, value)."""
+    return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[
+        :FINGERPRINT_HEX]
+
+
+class _Tokens:
+    """Per-document numbering: the same (entity, value) always gets the same number."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], int] = {}
+        self._next: dict[str, int] = {}
+
+    def __call__(self, entity: str, value: str) -> int:
+        key = (entity, value)
+        if key not in self._seen:
+            self._next[entity] = self._next.get(entity, 0) + 1
+            self._seen[key] = self._next[entity]
+        return self._seen[key]
+
+
+def redact(text: str, spans: Sequence[Resolved], rules: Sequence[Rule], key: bytes,
+           marker: str) -> ScrubResult:
+    """Replace every resolved span with its operator's output; everything else is kept."""
+    tokens = _Tokens()
+    hash_key = hmac.new(key, b"scrubber-hash-operator", hashlib.sha256).digest()
+
+    def keyed_hash(value: str) -> str:
+        return hmac.new(hash_key, value.encode("utf-8", "surrogatepass"),
+                        hashlib.sha256).hexdigest()
+
+    pieces: list[str] = []
+    findings: list[Finding] = []
+    last = 0
+    for start, end, index, prefix_end, indices in spans:
+        rule = rules[index]
+        value = text[start:end]
+        prefix = text[start:prefix_end]
+        fp = fingerprint(key, value)
+        ctx = Context(rule.id, rule.entity, prefix, fp, marker, tokens, keyed_hash)
+        replacement = rule.operator(value, ctx)
+        pieces.append(text[last:start])
+        pieces.append(replacement)
+        last = end
+        findings.append(Finding(start, end, rule.id, rule.kind, rule.entity, rule.severity,
+                                prefix, fp,
+                                tuple(rules[i].id for i in indices), replacement))
+    pieces.append(text[last:])
+    return ScrubResult("".join(pieces), tuple(findings))

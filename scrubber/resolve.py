@@ -1,0 +1,33 @@
+"""Overlap resolution: sorted, disjoint spans; a partial overlap widens to the union.
+
+Candidates are sorted by start, then priority (high first), then length (long
+first), then rule order. A candidate inside the kept span is absorbed; one that
+overlaps it partly widens the kept span to the union, so no fragment of either
+value survives. Every absorbed rule is recorded on the kept span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .model import Candidate
+
+#: ``(start, end, rule_index, prefix_end, every_rule_index)``
+Resolved = tuple[int, int, int, int, tuple[int, ...]]
+
+
+def resolve(candidates: Sequence[Candidate], priority: Sequence[int]) -> list[Resolved]:
+    """Merge candidates into sorted, non-overlapping spans (O(n log n))."""
+    ordered = sorted(candidates, key=lambda c: (c[0], -priority[c[2]], c[0] - c[1], c[2]))
+    out: list[Resolved] = []
+    for start, end, rule, prefix_end in ordered:
+        if out and start < out[-1][1]:
+            kstart, kend, krule, kprefix, rules = out[-1]
+            if rule not in rules:
+                rules = (*rules, rule)
+            # never let the kept prefix show more of an absorbed value than its own prefix
+            kprefix = min(kprefix, max(prefix_end, start)) if start < kprefix else kprefix
+            out[-1] = (kstart, max(kend, end), krule, kprefix, rules)
+        else:
+            out.append((start, end, rule, prefix_end, (rule,)))
+    return out

@@ -1,0 +1,277 @@
+"""Pure predicates that reject look-alikes: checksums, Luhn, mod-97, entropy, placeholders.
+
+Each entry of ``BUILTIN`` is a factory: called with the parameters written in the
+pack, it checks them (raising ``TypeError``/``ValueError`` with a readable message)
+and returns a predicate ``(value: str) -> bool``. Predicates are ``functools.partial``
+objects of module-level functions, so compiled rules pickle.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import importlib
+import ipaddress
+import json
+import math
+import re
+import string
+import zlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+Predicate = Callable[[str], bool]
+Factory = Callable[..., Predicate]
+
+B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+
+
+# --------------------------------------------------------------------------- shape
+
+
+def _length(value: str, lo: int, hi: int | None) -> bool:
+    return len(value) >= lo and (hi is None or len(value) <= hi)
+
+
+def length(min: int = 0, max: int | None = None) -> Predicate:  # noqa: A002
+    """Value length within ``[min, max]``."""
+    return functools.partial(_length, lo=int(min), hi=None if max is None else int(max))
+
+
+def shannon_entropy(value: str) -> float:
+    """Shannon entropy of ``value`` in bits per character."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def _entropy(value: str, threshold: float) -> bool:
+    return shannon_entropy(value) >= threshold
+
+
+def entropy(min: float) -> Predicate:  # noqa: A002
+    """Shannon entropy of the value at least ``min`` bits per character."""
+    return functools.partial(_entropy, threshold=float(min))
+
+
+_PLACEHOLDER_WORDS = re.compile(
+    r"x{4,}|\*{3,}|\.{3}|…|<[^>]*>|\{[^}]*\}|\$\(|\$\{|%[a-z_]+%"
+    r"|your[_-]?(?:api[_-]?)?(?:key|token|secret|password)|example|placeholder|dummy|redacted"
+    r"|changeme|replace[_-]?me|insert[_-]?(?:your|key|token)|0123456789|abcdefghij",
+    re.IGNORECASE,
+)
+
+
+def looks_like_placeholder(value: str) -> bool:
+    """True for documentation placeholders: XXXX, <token>, your_api_key, ****, ${VAR}, ..."""
+    if _PLACEHOLDER_WORDS.search(value):
+        return True
+    core = value.strip("-_.:/")
+    return len(core) >= 8 and len(set(core.lower())) <= 3
+
+
+def _not_placeholder(value: str) -> bool:
+    return not looks_like_placeholder(value)
+
+
+def not_placeholder() -> Predicate:
+    """Reject documentation placeholders and low-variety values."""
+    return _not_placeholder
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
+_HEX_DIGEST = re.compile(r"(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{128})")
+
+
+def _not_identifier(value: str) -> bool:
+    return not (_UUID.fullmatch(value) or _HEX_DIGEST.fullmatch(value.lower()))
+
+
+def not_identifier() -> Predicate:
+    """Reject UUIDs and hex digests (md5/sha1/sha256/...): ids and hashes are not secrets."""
+    return _not_identifier
+
+
+# --------------------------------------------------------------------------- checksums
+
+
+def b62encode(n: int, width: int) -> str:
+    """Base62 (0-9A-Za-z) encoding of ``n``, left-padded with '0' to ``width``."""
+    out = ""
+    while n:
+        n, d = divmod(n, 62)
+        out = B62[d] + out
+    return out.rjust(width, "0")
+
+
+def _crc32_base62(value: str) -> bool:
+    body = value.rsplit("_", 1)[-1]
+    payload, check = body[:-6], body[-6:]
+    return len(payload) > 0 and b62encode(zlib.crc32(payload.encode()), 6) == check
+
+
+def crc32_base62() -> Predicate:
+    """GitHub/npm token tail: last 6 chars are base62(CRC32(the random part after '_'))."""
+    return _crc32_base62
+
+
+def luhn_valid(digits: str) -> bool:
+    """Luhn (mod 10) check over the digits of ``digits`` (other characters ignored)."""
+    nums = [int(c) for c in digits if c.isdigit()]
+    if len(nums) < 2:
+        return False
+    total = 0
+    for i, d in enumerate(reversed(nums)):
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _luhn(value: str) -> bool:
+    return luhn_valid(value)
+
+
+def luhn() -> Predicate:
+    """Luhn checksum over the value's digits."""
+    return _luhn
+
+
+# (prefix ranges, allowed lengths) per brand, from the card networks' published IIN ranges
+_BRANDS: tuple[tuple[tuple[tuple[int, int], ...], tuple[int, ...]], ...] = (
+    (((4, 4),), (13, 16, 19)),                                   # Visa
+    (((51, 55), (2221, 2720)), (16,)),                           # Mastercard
+    (((34, 34), (37, 37)), (15,)),                               # American Express
+    (((6011, 6011), (644, 649), (65, 65)), (16, 19)),            # Discover
+    (((3528, 3589),), (16, 19)),                                 # JCB
+    (((300, 305), (36, 36), (38, 39)), (14, 16, 19)),            # Diners Club
+    (((62, 62),), (16, 17, 18, 19)),                             # UnionPay
+    (((5018, 5018), (5020, 5020), (5038, 5038), (6304, 6304), (6759, 6763)), (12, 13, 14, 15,
+                                                                             16, 17, 18, 19)),
+)
+
+
+def card_brand_ok(digits: str) -> bool:
+    """True if ``digits`` starts with a known card network's prefix and has its length."""
+    for ranges, lengths in _BRANDS:
+        if len(digits) not in lengths:
+            continue
+        for lo, hi in ranges:
+            width = len(str(lo))
+            if lo <= int(digits[:width]) <= hi:
+                return True
+    return False
+
+
+def _payment_card(value: str) -> bool:
+    digits = "".join(c for c in value if c.isdigit())
+    return card_brand_ok(digits) and luhn_valid(digits) and len(set(digits)) > 2
+
+
+def payment_card() -> Predicate:
+    """Card number: a known network prefix and length, and a valid Luhn checksum."""
+    return _payment_card
+
+
+def _stdnum_valid(value: str, module: str) -> bool:
+    mod = importlib.import_module(f"stdnum.{module}")
+    return bool(mod.is_valid(value))
+
+
+def stdnum(number: str) -> Predicate:
+    """Validate with python-stdnum's ``stdnum.<number>.is_valid`` (e.g. ``iban``, ``us.ssn``)."""
+    try:
+        importlib.import_module(f"stdnum.{number}")
+    except ImportError:
+        raise ValueError(f"python-stdnum has no number format '{number}'") from None
+    return functools.partial(_stdnum_valid, module=number)
+
+
+def _iban(value: str) -> bool:
+    return _stdnum_valid(value, "iban")
+
+
+def iban() -> Predicate:
+    """IBAN: the country's length and the ISO 13616 mod-97 check."""
+    return _iban
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def _phone(value: str, regions: tuple[str, ...]) -> bool:
+    import phonenumbers
+
+    digits = sum(c.isdigit() for c in value)
+    if digits < 7 or digits > 15:
+        return False
+    for region in regions if not value.startswith("+") else (None,):
+        try:
+            num = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(num):
+            return True
+    return False
+
+
+def phone(regions: Sequence[str] = ("US", "GB", "DE", "FR", "IN", "AU", "CA")) -> Predicate:
+    """A valid phone number (phonenumbers metadata) in one of ``regions`` or in E.164 form."""
+    if isinstance(regions, str) or not all(isinstance(r, str) for r in regions):
+        raise ValueError("regions must be a list of region codes such as [US, GB]")
+    return functools.partial(_phone, regions=tuple(r.upper() for r in regions))
+
+
+_IP_SKIP = ("loopback", "unspecified", "link_local", "multicast", "reserved", "private")
+
+
+def _ip(value: str, skip: tuple[str, ...]) -> bool:
+    try:
+        addr = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return not any(getattr(addr, f"is_{name}") for name in skip)
+
+
+def ip(skip: Sequence[str] = ("loopback", "unspecified", "multicast", "reserved")) -> Predicate:
+    """A valid IPv4/IPv6 address not in any of the ``skip`` classes (e.g. loopback, private)."""
+    bad = [s for s in skip if s not in _IP_SKIP]
+    if bad:
+        raise ValueError(f"unknown address class {bad[0]!r}; expected: {', '.join(_IP_SKIP)}")
+    return functools.partial(_ip, skip=tuple(skip))
+
+
+def _b64url_json(segment: str) -> object:
+    padded = segment + "=" * (-len(segment) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded))
+
+
+def _jwt(value: str) -> bool:
+    try:
+        header = _b64url_json(value.split(".", 1)[0])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and isinstance(header.get("alg"), str)
+
+
+def jwt() -> Predicate:
+    """A JSON Web Token whose header decodes to a JSON object with an ``alg``."""
+    return _jwt
+
+
+BUILTIN: dict[str, Factory] = {
+    "length": length,
+    "entropy": entropy,
+    "not_placeholder": not_placeholder,
+    "not_identifier": not_identifier,
+    "crc32_base62": crc32_base62,
+    "luhn": luhn,
+    "payment_card": payment_card,
+    "iban": iban,
+    "stdnum": stdnum,
+    "phone": phone,
+    "ip": ip,
+    "jwt": jwt,
+}
