@@ -14,14 +14,14 @@ from .packs import Rule, RuleSet, load_rules
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
+__all__ = (
     "ConfigError",
     "Finding",
     "Policy",
     "Problem",
     "Rule",
-    "RuleSet",
     "RulePackError",
+    "RuleSet",
     "ScanError",
     "ScanTimeout",
     "ScrubResult",
@@ -32,4 +32,4 @@ __all__ = [
     "load_rules",
     "scan",
     "scrub",
-]
+)

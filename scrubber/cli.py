@@ -1,4 +1,4 @@
-"""Command line: ``scrubber scrub|scan|rules``; one function per verb, errors as one line + exit code.
+"""Command line: ``scrubber scrub|scan|rules``; one function per verb, one-line errors.
 
 Exit codes: 0 success (``scan``: nothing found), 1 findings (``scan``) or failed
 checks (``rules check``), 2 usage, input or rule-pack error.
@@ -7,6 +7,7 @@ checks (``rules check``), 2 usage, input or rule-pack error.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import sys
@@ -14,7 +15,6 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
 from .engine import Scrubber
 from .errors import ConfigError, RulePackError, ScrubberError
 from .model import KINDS, SEVERITIES, Severity
@@ -42,7 +42,8 @@ def _rules_args(p: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scrubber", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"scrubber {__version__}")
+    version = "scrubber " + importlib.metadata.version("scrubber")
+    parser.add_argument("--version", action="version", version=version)
     verbs = parser.add_subparsers(dest="verb", required=True)
     p = verbs.add_parser("scrub", help="write scrubbed text (stdin to stdout, or files)")
     p.add_argument("paths", nargs="*", metavar="PATH")

@@ -15,13 +15,14 @@ import random
 import re
 import string
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from .validators import b62encode, luhn_valid
 
 PLACEHOLDER = re.compile(r"\{\{([a-zA-Z0-9_]+)(?::([^}|#]*))?(#[^}|]*)?(?:\|(\d+))?\}\}")
 
-ALPHABETS = {
+ALPHABETS: Mapping[str, str] = MappingProxyType({
     "alnum": string.ascii_letters + string.digits,
     "alpha": string.ascii_letters,
     "upper": string.ascii_uppercase,
@@ -35,7 +36,7 @@ ALPHABETS = {
     "lbase32": string.ascii_lowercase + "234567",
     "upalnum": string.ascii_uppercase + string.digits,
     "lowalnum": string.ascii_lowercase + string.digits,
-}
+})
 
 
 def _chars(rng: random.Random, alphabet: str, n: int) -> str:
@@ -56,7 +57,8 @@ def _card(rng: random.Random, arg: str) -> str:
             return digits
 
 
-_BBAN = {"DE": "d18", "GB": "u4d14", "NL": "u4d10", "FR": "d23", "IT": "u1d22", "CH": "d17"}
+_BBAN: Mapping[str, str] = MappingProxyType(
+    {"DE": "d18", "GB": "u4d14", "NL": "u4d10", "FR": "d23", "IT": "u1d22", "CH": "d17"})
 
 
 def _iban(rng: random.Random, country: str) -> str:
@@ -89,13 +91,13 @@ def _jwt(rng: random.Random, _: str) -> str:
     return f"{header}.{payload}.{_chars(rng, ALPHABETS['b64url'], 43)}"
 
 
-SPECIAL: dict[str, Callable[[random.Random, str], str]] = {
+SPECIAL: Mapping[str, Callable[[random.Random, str], str]] = MappingProxyType({
     "crc32": _crc32,
     "card": _card,
     "iban": _iban,
     "ssn": _ssn,
     "jwt": _jwt,
-}
+})
 
 
 def _generate(name: str, arg: str, rng: random.Random) -> str:

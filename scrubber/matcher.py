@@ -1,4 +1,4 @@
-"""Runs one compiled rule's regex over a text and yields validated candidates (the only regex runner).
+"""Runs one compiled rule's regex over a text and returns validated candidates.
 
 A candidate is a plain tuple ``(start, end, rule_index, prefix_end)`` over the
 original text: ``text[start:end]`` is the value to redact and
@@ -44,6 +44,7 @@ def _prefix_end(rule: Rule, m: object, start: int, end: int) -> int:
     limit = start + int((end - start) * MAX_PREFIX_SHARE)
     if rule.prefix_group is not None:
         pstart, pend = m.span(rule.prefix_group)  # type: ignore[attr-defined]
+        assert isinstance(pend, int)
         if pstart != start or pend < 0:
             return start
         return min(pend, limit)

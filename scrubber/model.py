@@ -27,6 +27,8 @@ KINDS = ("secret", "pii")
 #: ``(start, end, rule_index, prefix_end)`` over the original text: ``text[start:end]`` is
 #: the value to redact, ``text[start:prefix_end]`` the part ``keep_prefix`` keeps.
 Candidate = tuple[int, int, int, int]
+#: a resolved span: ``(start, end, rule_index, prefix_end, every_rule_index)``
+Resolved = tuple[int, int, int, int, tuple[int, ...]]
 SEVERITIES = tuple(str(s) for s in Severity)
 
 

@@ -9,8 +9,9 @@ any part of it into the output except ``mask``'s last N characters by policy.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ def _keep_prefix(value: str, ctx: Context) -> str:
 
 
 def keep_prefix(group: str | None = None, chars: int = 4) -> Operator:
-    """Keep the rule's ``group`` (vendor prefix + a few chars) or the first ``chars``; mark the rest.
+    """Keep the rule's ``group`` (vendor prefix + a few chars) or first ``chars``; mark the rest.
 
     Which part is kept is computed when the rule is compiled; this operator only
     joins that prefix with the policy's marker.
@@ -98,7 +99,7 @@ def _hash(value: str, ctx: Context, template: str, length: int) -> str:
     return _fill(template, ctx, hash=ctx.keyed_hash(value)[:length])
 
 
-def hash(template: str = "<{entity}:{hash}>", length: int = 12) -> Operator:  # noqa: A001
+def hash(template: str = "<{entity}:{hash}>", length: int = 12) -> Operator:
     """Keyed pseudonym: HMAC-SHA256 of the value under the policy key, truncated."""
     _check_template(template, "template", hash="0")
     if not isinstance(length, int) or not 8 <= length <= 64:
@@ -127,11 +128,11 @@ def check_marker(marker: str) -> None:
     _check_template(marker, "marker")
 
 
-BUILTIN: dict[str, Factory] = {
+BUILTIN: Mapping[str, Factory] = MappingProxyType({
     "keep_prefix": keep_prefix,
     "mask": mask,
     "replace": replace,
     "token": token,
     "hash": hash,
     "drop": drop,
-}
+})

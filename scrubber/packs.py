@@ -12,6 +12,7 @@ import importlib.resources
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import regex
@@ -22,8 +23,9 @@ from .errors import ConfigError, Problem, RulePackError
 from .model import Severity
 from .spec import AllowSpec, Call, PackSpec, Pos, RuleSpec, parse_pack
 
-REGEX_FLAGS = {"ignorecase": regex.IGNORECASE, "multiline": regex.MULTILINE,
-               "dotall": regex.DOTALL, "verbose": regex.VERBOSE}
+REGEX_FLAGS: Mapping[str, int] = MappingProxyType({
+    "ignorecase": regex.IGNORECASE, "multiline": regex.MULTILINE, "dotall": regex.DOTALL,
+    "verbose": regex.VERBOSE})
 PACK_SUFFIXES = (".yaml", ".yml")
 
 
@@ -146,7 +148,7 @@ class _Compiler:
 
     def problem(self, spec: RuleSpec, field: str, message: str, hint: str | None = None,
                 pos: Pos | None = None) -> None:
-        at = pos or spec.pos(field)
+        at = pos or spec.pos(field.split(".")[0])
         self.problems.append(Problem(spec.path, at.line, at.col, message, spec.id, hint))
 
     def allow(self, spec: RuleSpec | None, allow: AllowSpec, path: str = "") -> Allow:
@@ -260,7 +262,7 @@ def _bind_custom(fn: Any, params: dict[str, Any]) -> vals.Predicate:
     import inspect
 
     inspect.signature(fn).bind("value", **params)
-    return functools.partial(fn, **params) if params else fn  # type: ignore[no-any-return]
+    return functools.partial(fn, **params) if params else fn
 
 
 def _merge_allow(base: AllowSpec, extra: AllowSpec | None) -> AllowSpec:
@@ -332,8 +334,9 @@ def compile_packs(specs: list[PackSpec], problems: list[Problem], *,
                          ov.severity if ov else None)
         if rule is not None and not spec.broken and rid not in disabled and rid in wanted:
             rules.append(rule)
-    global_allow = AllowSpec(*(sum((getattr(p.allow, f) for p in specs), ())
-                               for f in ("values", "regexes", "stopwords")))
+    global_allow = AllowSpec()
+    for p in specs:
+        global_allow = _merge_allow(global_allow, p.allow)
     allow = comp.allow(None, global_allow, specs[0].path if specs else "")
     problems.extend(comp.problems)
     if problems:

@@ -1,4 +1,4 @@
-"""Keyword prefilter: one Aho-Corasick pass tells which rules can match (the only pyahocorasick user).
+"""Keyword prefilter: one Aho-Corasick pass tells which rules can match.
 
 It returns rule indices only, never offsets, so case folding that changes a
 string's length cannot corrupt a span. It may over-select (a keyword present

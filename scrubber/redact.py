@@ -6,10 +6,9 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
-from .model import Finding, ScrubResult
+from .model import Finding, Resolved, ScrubResult
 from .operators import Context
 from .packs import Rule
-from .resolve import Resolved
 
 FINGERPRINT_HEX = 16
 

@@ -1,17 +1,19 @@
-"""Renders findings as text, JSON, JSON Lines or SARIF; never the value, only prefix + fingerprint."""
+"""Renders findings as text, JSON, JSON Lines or SARIF; never the value itself."""
 
 from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from .model import Finding, Severity
 
 FORMATS = ("text", "json", "jsonl", "sarif")
-SARIF_LEVEL = {Severity.LOW: "note", Severity.MEDIUM: "warning", Severity.HIGH: "error",
-               Severity.CRITICAL: "error"}
+SARIF_LEVEL: Mapping[Severity, str] = MappingProxyType({
+    Severity.LOW: "note", Severity.MEDIUM: "warning", Severity.HIGH: "error",
+    Severity.CRITICAL: "error"})
 
 
 @dataclass(frozen=True, slots=True)

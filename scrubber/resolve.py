@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .model import Candidate
-
-#: ``(start, end, rule_index, prefix_end, every_rule_index)``
-Resolved = tuple[int, int, int, int, tuple[int, ...]]
+from .model import Candidate, Resolved
 
 
 def resolve(candidates: Sequence[Candidate], priority: Sequence[int]) -> list[Resolved]:

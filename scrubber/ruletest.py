@@ -101,7 +101,7 @@ def _check_match(case: Case, mine: list, out: str) -> list[Problem]:  # type: ig
         problems.append(_fail(case, f"found a {len(found)}-char value, expected the "
                                     f"{len(case.secret)}-char 'secret'"))
     if case.redacted is not None and out != case.redacted:
-        at = next((i for i, (a, b) in enumerate(zip(out, case.redacted)) if a != b),
+        at = next((i for i, (a, b) in enumerate(zip(out, case.redacted, strict=False)) if a != b),
                   min(len(out), len(case.redacted)))
         problems.append(_fail(case, f"redacted output differs from 'redacted' at char {at}"))
     return problems

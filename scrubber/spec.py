@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -167,8 +168,8 @@ def _construct(node: yaml.Node, path: Path, doc: _Doc) -> Any:
             if not isinstance(key, str):
                 doc.problem(path, "mapping keys must be plain strings")
                 continue
-            doc.marks[(*path, key, "<key>")] = Pos(knode.start_mark.line + 1,
-                                                  knode.start_mark.column + 1)
+            key_path: Path = (*path, key, "<key>")
+            doc.marks[key_path] = Pos(knode.start_mark.line + 1, knode.start_mark.column + 1)
             if key in out:
                 doc.problem((*path, key), f"duplicate key '{key}'", key=True)
             out[key] = _construct(vnode, (*path, key), doc)
@@ -212,7 +213,7 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-RULE_FIELDS: dict[str, tuple[Check, str]] = {
+RULE_FIELDS: Mapping[str, tuple[Check, str]] = MappingProxyType({
     "id": (_is_str, "a kebab-case string"),
     "description": (lambda v: isinstance(v, str), "a string"),
     "kind": (lambda v: v in KINDS, "one of: " + ", ".join(KINDS)),
@@ -229,7 +230,7 @@ RULE_FIELDS: dict[str, tuple[Check, str]] = {
     "redact": (lambda v: isinstance(v, dict), "a mapping with an 'operator' key"),
     "references": (_is_str_list, "a list of strings"),
     "examples": (lambda v: isinstance(v, dict), "a mapping with match/no_match lists"),
-}
+})
 REQUIRED_RULE_FIELDS = ("id", "kind", "entity", "regex")
 DEFAULTABLE = ("kind", "entity", "severity", "redact", "priority", "keywords", "validators")
 PACK_FIELDS = ("schema", "pack", "description", "defaults", "rules", "disable", "override",
@@ -245,7 +246,8 @@ def _unknown(doc: _Doc, path: Path, data: dict[str, Any], known: tuple[str, ...]
     for key in data:
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "expected one of: " + ", ".join(known)
+            hint = (f"did you mean '{close[0]}'?" if close
+                    else "expected one of: " + ", ".join(known))
             doc.problem((*path, key), f"unknown {what} '{key}'", rule, hint, key=True)
 
 
@@ -263,10 +265,8 @@ def _call(doc: _Doc, path: Path, value: Any, rule: str | None, what: str) -> Cal
         return Call(value, (), pos)
     if isinstance(value, dict) and len(value) == 1:
         name, params = next(iter(value.items()))
-        if params is None:
-            params = {}
-        if isinstance(params, dict):
-            return Call(name, tuple(params.items()), pos)
+        if params is None or isinstance(params, dict):
+            return Call(name, tuple((params or {}).items()), pos)
     doc.problem(path, f"each {what} must be a name or a one-key mapping {{name: {{params}}}}", rule)
     return None
 
@@ -365,7 +365,7 @@ def _rule(doc: _Doc, path: Path, data: Any, defaults: dict[str, Any], pack: str)
     calls = (_call(doc, (*path, "validators", i), v, rid, "validator") for i, v in enumerate(vals))
     redact = _call(doc, (*path, "redact"), merged["redact"], rid, "redact") \
         if "redact" in merged else None
-    positions = tuple((k, doc.at((*path, k))) for k in data) + (("", doc.at(path)),)
+    positions = (*((k, doc.at((*path, k))) for k in data), ("", doc.at(path)))
     return RuleSpec(
         id=rid, kind=merged["kind"], entity=merged["entity"],
         severity=merged.get("severity", "high" if merged["kind"] == "secret" else "medium"),

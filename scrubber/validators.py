@@ -19,7 +19,8 @@ import re
 import string
 import zlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 
 Predicate = Callable[[str], bool]
 Factory = Callable[..., Predicate]
@@ -34,7 +35,7 @@ def _length(value: str, lo: int, hi: int | None) -> bool:
     return len(value) >= lo and (hi is None or len(value) <= hi)
 
 
-def length(min: int = 0, max: int | None = None) -> Predicate:  # noqa: A002
+def length(min: int = 0, max: int | None = None) -> Predicate:
     """Value length within ``[min, max]``."""
     return functools.partial(_length, lo=int(min), hi=None if max is None else int(max))
 
@@ -51,7 +52,7 @@ def _entropy(value: str, threshold: float) -> bool:
     return shannon_entropy(value) >= threshold
 
 
-def entropy(min: float) -> Predicate:  # noqa: A002
+def entropy(min: float) -> Predicate:
     """Shannon entropy of the value at least ``min`` bits per character."""
     return functools.partial(_entropy, threshold=float(min))
 
@@ -167,7 +168,7 @@ def card_brand_ok(digits: str) -> bool:
 
 def _payment_card(value: str) -> bool:
     digits = "".join(c for c in value if c.isdigit())
-    return card_brand_ok(digits) and luhn_valid(digits) and len(set(digits)) > 2
+    return card_brand_ok(digits) and luhn_valid(digits)
 
 
 def payment_card() -> Predicate:
@@ -201,11 +202,14 @@ def iban() -> Predicate:
 # --------------------------------------------------------------------------- structure
 
 
+_DATE_LIKE = re.compile(r"\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{2,4}")
+
+
 def _phone(value: str, regions: tuple[str, ...]) -> bool:
     import phonenumbers
 
     digits = sum(c.isdigit() for c in value)
-    if digits < 7 or digits > 15:
+    if digits < 7 or digits > 15 or _DATE_LIKE.fullmatch(value.strip()):
         return False
     for region in regions if not value.startswith("+") else (None,):
         try:
@@ -261,7 +265,7 @@ def jwt() -> Predicate:
     return _jwt
 
 
-BUILTIN: dict[str, Factory] = {
+BUILTIN: Mapping[str, Factory] = MappingProxyType({
     "length": length,
     "entropy": entropy,
     "not_placeholder": not_placeholder,
@@ -274,4 +278,4 @@ BUILTIN: dict[str, Factory] = {
     "phone": phone,
     "ip": ip,
     "jwt": jwt,
-}
+})

@@ -1,0 +1,65 @@
+"""Imports go down the layers; modules state their job; no module-level mutable state."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).parents[1] / "scrubber"
+LAYERS = [
+    {"errors"},
+    {"model"},
+    {"spec", "validators", "operators"},
+    {"packs", "fakes"},
+    {"prefilter", "matcher", "allow", "resolve", "redact", "report"},
+    {"engine"},
+    {"ruletest"},
+    {"cli"},
+    {"__init__", "__main__"},
+]
+LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
+MODULES = sorted(p for p in PKG.glob("*.py"))
+
+
+def _imports(tree: ast.Module) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:
+                found.update(a.name for a in node.names)
+    return found
+
+
+def test_every_module_has_a_layer() -> None:
+    assert {p.stem for p in MODULES} <= set(LAYER)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_imports_only_go_down(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    mine = LAYER[path.stem]
+    for dep in _imports(tree):
+        assert LAYER[dep] < mine, f"{path.stem} (layer {mine}) imports {dep} (layer {LAYER[dep]})"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_module_states_its_job(path: Path) -> None:
+    doc = ast.get_docstring(ast.parse(path.read_text()))
+    assert doc, f"{path.stem} needs a docstring"
+    assert doc.splitlines()[0].endswith("."), f"{path.stem}: first line must state its job"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_no_module_level_mutable_state(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            value = node.value
+            bad = isinstance(value, ast.List | ast.Set | ast.Dict) or (
+                isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                and value.func.id in {"list", "set", "defaultdict", "Counter"})
+            assert not bad, f"{path.stem}:{node.lineno} module-level mutable container"
