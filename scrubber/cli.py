@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .engine import Scrubber
-from .errors import ConfigError, RulePackError, ScrubberError
+from .errors import RulePackError, ScrubberError
 from .model import KINDS, SEVERITIES, Severity
 from .packs import RuleSet, load_rules, pack_files
 from .report import FORMATS, locate, render
@@ -73,10 +73,11 @@ def _scrubber(args: argparse.Namespace) -> Scrubber:
 
 
 def _read(path: str) -> str:
+    """Read UTF-8 text; undecodable bytes survive as surrogate escapes, written back as-is."""
     try:
         if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8", errors="surrogateescape")
+            return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+        return Path(path).read_bytes().decode("utf-8", "surrogateescape")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
 
@@ -109,7 +110,8 @@ def cmd_scrub(args: argparse.Namespace) -> int:
             Path(args.output).mkdir(parents=True, exist_ok=True)
             _write_atomic(Path(args.output) / Path(path).name, text)
         else:
-            sys.stdout.write(text)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
     return EXIT_OK
 
 
@@ -160,11 +162,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(f"{p}\n")
         sys.stderr.write(f"scrubber: {len(exc.problems)} rule-pack problem(s)\n")
         return EXIT_ERROR
-    except (UsageError, ConfigError, KeyError) as exc:
-        sys.stderr.write(f"scrubber: error: {exc}\n")
-        return EXIT_ERROR
     except ScrubberError as exc:
         sys.stderr.write(f"scrubber: error: {exc}\n")
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # an internal bug: one line, no traceback, no message content
+        if os.environ.get("SCRUBBER_DEBUG"):
+            raise
+        sys.stderr.write(f"scrubber: internal error ({type(exc).__name__}); "
+                         "set SCRUBBER_DEBUG=1 for a traceback\n")
+        return EXIT_ERROR

@@ -101,6 +101,14 @@ def test_missing_file_is_clear_error() -> None:
     assert p.stderr.startswith("scrubber: error: cannot read /nonexistent/ticket.txt")
 
 
+def test_undecodable_bytes_pass_through_unchanged() -> None:
+    raw = b"caf\xe9 \xff mail jane@kestrel.io\n"
+    p = subprocess.run([sys.executable, "-m", "scrubber", "scrub"], input=raw,
+                       capture_output=True, timeout=120)
+    assert p.returncode == 0
+    assert p.stdout == b"caf\xe9 \xff mail <EMAIL_ADDRESS>\n"
+
+
 def test_usage_error_exit_2() -> None:
     assert run("frobnicate").returncode == 2
     assert run("scrub", "a", "b").returncode == 2
