@@ -139,8 +139,8 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
 
 def cmd_rules_check(args: argparse.Namespace) -> int:
     rules: RuleSet = load_rules(*args.paths, builtin=not args.no_builtin or not args.paths)
-    files = {str(f) for f in pack_files(args.paths)} if args.paths else None
-    only = [r.id for r in rules if files is None or r.spec.path in files]
+    files = {f.resolve() for f in pack_files(args.paths)} if args.paths else None
+    only = [r.id for r in rules if files is None or Path(r.spec.path).resolve() in files]
     problems = check(rules, only)
     for p in problems:
         sys.stdout.write(f"{p}\n")

@@ -106,15 +106,20 @@ def builtin_rules_dir() -> Path:
 
 
 def pack_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and directories (recursively) into a sorted list of pack files."""
+    """Expand files and directories (recursively) into pack files, each file once."""
     out: list[Path] = []
+    seen: set[Path] = set()
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.suffix in PACK_SUFFIXES))
+            found = sorted(f for f in p.rglob("*") if f.suffix in PACK_SUFFIXES)
         elif p.exists():
-            out.append(p)
+            found = [p]
         else:
             raise ConfigError(f"rule pack not found: {p}")
+        for f in found:
+            if f.resolve() not in seen:
+                seen.add(f.resolve())
+                out.append(f)
     return out
 
 
