@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .engine import Scrubber
 from .errors import Problem, ScanError
 from .fakes import expand
-from .model import Policy
+from .model import Policy, ScrubResult
 from .packs import Rule, RuleSet
 from .spec import Example
 
@@ -107,21 +107,62 @@ def _check_match(case: Case, mine: list, out: str) -> list[Problem]:  # type: ig
     return problems
 
 
-def run_contexts(case: Case, scrubber: Scrubber) -> list[Problem]:
-    """The example's value must be found and removed in every context template."""
-    result = scrubber.scrub(case.text)
-    mine = [f for f in result.findings if case.rule.id in f.rule_ids]
+@dataclass(frozen=True, slots=True)
+class Pasted:
+    """What a context test pastes: the rule's whole match, and where its secret sits in it."""
+
+    match: str
+    secret_start: int
+    secret_end: int
+    kept: int
+
+    @property
+    def secret(self) -> str:
+        return self.match[self.secret_start:self.secret_end]
+
+
+def pasted(case: Case, scrubber: Scrubber) -> Pasted | None:
+    """The smallest piece of a match example that the rule finds on its own, or None.
+
+    That is the secret alone for self-identifying keys; the whole regex match for rules
+    that need a nearby keyword (``aws_secret_access_key = ...``); the whole example for
+    rules that also look past the match (``user:pass@host``).
+    """
+    mine = [f for f in scrubber.scan(case.text) if case.rule.id in f.rule_ids]
     if len(mine) != 1:
-        return []  # reported by run_case
-    value = case.text[mine[0].start:mine[0].end]
-    kept = len(mine[0].prefix)
+        return None
+    start, end = mine[0].start, mine[0].end
+    spans = [(start, end)]
+    for m in case.rule.pattern.finditer(case.text):
+        if m.start() <= start and end <= m.end():
+            spans.append(m.span())
+    spans.append((0, len(case.text)))
+    for lo, hi in spans:
+        piece = Pasted(case.text[lo:hi], start - lo, end - lo, len(mine[0].prefix))
+        if removed(piece, piece.match, scrubber.scrub(piece.match)):
+            return piece
+    return None
+
+
+def removed(p: Pasted, text: str, result: ScrubResult) -> bool:
+    """True if the pasted secret is covered by a finding and none of its hidden part is left."""
+    at = text.index(p.match) + p.secret_start
+    covered = any(f.start <= at and f.end >= at + len(p.secret) for f in result.findings)
+    hidden = p.secret[p.kept:]
+    return covered and (len(hidden) < 8 or hidden not in result.text)
+
+
+def run_contexts(case: Case, scrubber: Scrubber) -> list[Problem]:
+    """The example's match must be found, and its secret removed, in every context."""
+    p = pasted(case, scrubber)
+    if p is None:
+        if len([f for f in scrubber.scan(case.text) if case.rule.id in f.rule_ids]) != 1:
+            return []  # reported by run_case
+        return [_fail(case, "no part of the example is found on its own")]
     problems = []
     for name, template in CONTEXTS:
-        text = template.format(secret=value)
-        at = text.index(value)
-        res = scrubber.scrub(text)
-        covered = any(f.start <= at and f.end >= at + len(value) for f in res.findings)
-        if not covered or (len(value) - kept >= 8 and value[kept:] in res.text):
+        text = template.format(secret=p.match)
+        if not removed(p, text, scrubber.scrub(text)):
             problems.append(_fail(case, f"not removed in context '{name}'"))
     return problems
 

@@ -1,0 +1,1 @@
+"""Benchmarks for scrubber (pytest-benchmark). See benchmarks/README.md."""
