@@ -22,8 +22,10 @@ def resolve(candidates: Sequence[Candidate], priority: Sequence[int]) -> list[Re
             kstart, kend, krule, kprefix, rules = out[-1]
             if rule not in rules:
                 rules = (*rules, rule)
-            # never let the kept prefix show more of an absorbed value than its own prefix
-            kprefix = min(kprefix, max(prefix_end, start)) if start < kprefix else kprefix
+            # a value starting inside the kept prefix must not show more than its own prefix
+            # (the same value seen by a second, generic rule starts at kstart: no clamp)
+            if kstart < start < kprefix:
+                kprefix = max(prefix_end, start) if prefix_end < kprefix else kprefix
             out[-1] = (kstart, max(kend, end), krule, kprefix, rules)
         else:
             out.append((start, end, rule, prefix_end, (rule,)))

@@ -51,6 +51,14 @@ def test_survives_verbatim(text: str, default: scrubber.Scrubber) -> None:
     assert default.scrub(text).text == text
 
 
+def test_vendor_prefix_kept_inside_a_generic_authorization_header(
+        default: scrubber.Scrubber) -> None:
+    key = expand("sk_live_{{alnum:24}}", "bearer")
+    out = default.scrub(f'curl -H "Authorization: Bearer {key}" https://api.kestrel.dev').text
+    assert out == (f'curl -H "Authorization: Bearer {key[:12]}[REDACTED:stripe-live-key]" '
+                   "https://api.kestrel.dev")
+
+
 def test_idempotent_and_markers_never_rematch(default: scrubber.Scrubber) -> None:
     once = default.scrub(f"t={GH} o={OPENAI} m=jane@kestrel.io").text
     assert default.scrub(once).text == once

@@ -20,6 +20,12 @@ def test_partial_overlap_widens_to_union() -> None:
     assert out == [(0, 20, 0, 4, (0, 1))]
 
 
+def test_same_value_seen_by_a_generic_rule_keeps_the_vendor_prefix() -> None:
+    # a vendor rule (keeps 12) and a generic bearer rule (keeps 4) on the same value
+    out = resolve([(5, 40, 0, 17), (5, 40, 1, 9)], [0, -10])
+    assert out == [(5, 40, 0, 17, (0, 1))]
+
+
 def test_priority_breaks_ties_on_same_start() -> None:
     out = resolve([(5, 30, 0, 9), (5, 30, 1, 13)], [-10, 0])
     assert out[0][2] == 1
