@@ -31,21 +31,15 @@ from .harness import (
 pytestmark = pytest.mark.benchmark(group="throughput", disable_gc=False)
 
 
-def test_full_default_packs(benchmark: Any, corpus: Corpus, full_scrubber: Scrubber,
-                            rules: RuleSet, results: dict[str, Any]) -> None:
-    """(a) Every built-in rule (secrets + PII), one ``scrub`` per ticket, ~2 MB corpus."""
-    info = run_throughput(benchmark, results, "full",
-                          lambda: scrub_all(full_scrubber, corpus.texts), corpus,
-                          rule_counts(rules))
-    assert info["findings"] > 0
-
-
-def test_secrets_only(benchmark: Any, corpus: Corpus, secrets_scrubber: Scrubber,
-                      rules: RuleSet, results: dict[str, Any]) -> None:
-    """(b) ``kinds=("secret",)``: the pre-send path that only removes credentials."""
-    info = run_throughput(benchmark, results, "secrets",
-                          lambda: scrub_all(secrets_scrubber, corpus.texts), corpus,
-                          rule_counts(rules))
+@pytest.mark.parametrize("policy", ["full", "secrets"])
+def test_engine_throughput(benchmark: Any, policy: str, corpus: Corpus, full_scrubber: Scrubber,
+                           secrets_scrubber: Scrubber, rules: RuleSet,
+                           results: dict[str, Any]) -> None:
+    """(a) ``full``: every built-in rule (secrets + PII), one ``scrub`` per ticket, ~2 MB.
+    (b) ``secrets``: ``kinds=("secret",)``, the pre-send path that only removes credentials."""
+    engine = full_scrubber if policy == "full" else secrets_scrubber
+    info = run_throughput(benchmark, results, policy, lambda: scrub_all(engine, corpus.texts),
+                          corpus, rule_counts(rules))
     assert info["findings"] > 0
 
 
