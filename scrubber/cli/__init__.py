@@ -11,33 +11,23 @@ import importlib.metadata
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .engine import Scrubber
-from .errors import RulePackError, ScrubberError
-from .model import KINDS, SEVERITIES, Severity
-from .packs import RuleSet, load_rules, pack_files
-from .report import FORMATS, locate, render
-from .ruletest import check
-
-EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
-
-
-class UsageError(ScrubberError):
-    """A bad command line or unreadable input file."""
-
-
-def _rules_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rules", action="append", default=[], metavar="PATH",
-                   help="extra rule pack file or directory (repeatable)")
-    p.add_argument("--no-builtin", action="store_true", help="do not load the built-in packs")
-    p.add_argument("--disable", action="append", default=[], metavar="RULE_ID",
-                   help="disable a rule (repeatable)")
-    p.add_argument("--kinds", default=",".join(KINDS),
-                   help="comma-separated kinds to scrub (default: secret,pii)")
-    p.add_argument("--min-severity", default="low", choices=SEVERITIES)
+from ..errors import RulePackError, ScrubberError
+from ..packs import RuleSet, load_rules, pack_files
+from ..report import FORMATS, locate, render
+from ..ruletest import check
+from .common import (
+    EXIT_ERROR,
+    EXIT_FOUND,
+    EXIT_OK,
+    UsageError,
+    add_rules_args,
+    read_text,
+    scrubber_from_args,
+    write_atomic,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,69 +36,45 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=version)
     verbs = parser.add_subparsers(dest="verb", required=True)
     p = verbs.add_parser("scrub", help="write scrubbed text (stdin to stdout, or files)")
+    p.set_defaults(handler=cmd_scrub)
     p.add_argument("paths", nargs="*", metavar="PATH")
     out = p.add_mutually_exclusive_group()
     out.add_argument("-o", "--output", metavar="DIR", help="write scrubbed files into DIR")
     out.add_argument("--in-place", action="store_true", help="replace files atomically")
-    _rules_args(p)
+    add_rules_args(p)
     p = verbs.add_parser("scan", help="report findings (never the values)")
+    p.set_defaults(handler=cmd_scan)
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--format", default="text", choices=FORMATS)
-    _rules_args(p)
+    add_rules_args(p)
     rules = verbs.add_parser("rules", help="inspect and test rule packs")
     rverbs = rules.add_subparsers(dest="rules_verb", required=True)
     p = rverbs.add_parser("list", help="list the loaded rules")
+    p.set_defaults(handler=cmd_rules_list)
     p.add_argument("--format", default="text", choices=("text", "json"))
-    _rules_args(p)
+    add_rules_args(p)
     p = rverbs.add_parser("check", help="validate packs and run their examples")
+    p.set_defaults(handler=cmd_rules_check)
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--no-builtin", action="store_true")
+    # front ends register their verbs here
     return parser
 
 
-def _scrubber(args: argparse.Namespace) -> Scrubber:
-    rules = load_rules(*args.rules, builtin=not args.no_builtin, disable=args.disable)
-    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
-    return Scrubber(rules, kinds=kinds, min_severity=Severity.parse(args.min_severity))
-
-
-def _read(path: str) -> str:
-    """Read UTF-8 text; undecodable bytes survive as surrogate escapes, written back as-is."""
-    try:
-        if path == "-":
-            return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
-        return Path(path).read_bytes().decode("utf-8", "surrogateescape")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
-            fh.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def cmd_scrub(args: argparse.Namespace) -> int:
-    scrubber = _scrubber(args)
+    scrubber = scrubber_from_args(args)
     paths = args.paths or ["-"]
     if (args.in_place or args.output) and "-" in paths:
         raise UsageError("--in-place and --output need file paths, not stdin")
     if len(paths) > 1 and not (args.in_place or args.output):
         raise UsageError("several files need --in-place or --output DIR")
     for path in paths:
-        text = scrubber.scrub(_read(path)).text
+        text = scrubber.scrub(read_text(path)).text
         if args.in_place:
-            _write_atomic(Path(path), text)
+            write_atomic(Path(path), text)
         elif args.output:
             Path(args.output).mkdir(parents=True, exist_ok=True)
-            _write_atomic(Path(args.output) / Path(path).name, text)
+            write_atomic(Path(args.output) / Path(path).name, text)
         else:
             sys.stdout.flush()
             sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
@@ -116,17 +82,17 @@ def cmd_scrub(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    scrubber = _scrubber(args)
+    scrubber = scrubber_from_args(args)
     located = []
     for path in args.paths or ["-"]:
-        text = _read(path)
+        text = read_text(path)
         located.extend(locate("<stdin>" if path == "-" else path, text, scrubber.scan(text)))
     sys.stdout.write(render(located, args.format))
     return EXIT_FOUND if located else EXIT_OK
 
 
 def cmd_rules_list(args: argparse.Namespace) -> int:
-    rules = _scrubber(args).rules
+    rules = scrubber_from_args(args).rules
     if args.format == "json":
         rows = [{"id": r.id, "kind": r.kind, "entity": r.entity, "severity": str(r.severity),
                  "pack": r.spec.pack, "description": r.spec.description} for r in rules]
@@ -152,11 +118,8 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``scrubber`` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    handler = {"scrub": cmd_scrub, "scan": cmd_scan}.get(args.verb)
-    if args.verb == "rules":
-        handler = cmd_rules_list if args.rules_verb == "list" else cmd_rules_check
     try:
-        return handler(args) if handler else EXIT_ERROR
+        return int(args.handler(args))
     except RulePackError as exc:
         for p in exc.problems:
             sys.stderr.write(f"{p}\n")

@@ -1,0 +1,62 @@
+"""Command-line pieces shared by every verb: exit codes, rule options, reading and writing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ..engine import Scrubber
+from ..errors import ScrubberError
+from ..model import KINDS, SEVERITIES, Severity
+from ..packs import load_rules
+
+EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(ScrubberError):
+    """A bad command line or unreadable input file."""
+
+
+def add_rules_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", action="append", default=[], metavar="PATH",
+                   help="extra rule pack file or directory (repeatable)")
+    p.add_argument("--no-builtin", action="store_true", help="do not load the built-in packs")
+    p.add_argument("--disable", action="append", default=[], metavar="RULE_ID",
+                   help="disable a rule (repeatable)")
+    p.add_argument("--kinds", default=",".join(KINDS),
+                   help="comma-separated kinds to scrub (default: secret,pii)")
+    p.add_argument("--min-severity", default="low", choices=SEVERITIES)
+
+
+def scrubber_from_args(args: argparse.Namespace) -> Scrubber:
+    rules = load_rules(*args.rules, builtin=not args.no_builtin, disable=args.disable)
+    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+    return Scrubber(rules, kinds=kinds, min_severity=Severity.parse(args.min_severity))
+
+
+
+def read_text(path: str) -> str:
+    """Read UTF-8 text; undecodable bytes survive as surrogate escapes, written back as-is."""
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+        return Path(path).read_bytes().decode("utf-8", "surrogateescape")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
+
+
+
+def write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
