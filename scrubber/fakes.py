@@ -14,11 +14,10 @@ import json
 import random
 import re
 import string
-import zlib
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from .validators import b62encode, luhn_valid
+from .checksums import BECH32, bech32_checksum, crc32_b62, his_seed, luhn_valid, marvin32
 
 PLACEHOLDER = re.compile(r"\{\{([a-zA-Z0-9_]+)(?::([^}|#]*))?(#[^}|]*)?(?:\|(\d+))?\}\}")
 
@@ -45,7 +44,7 @@ def _chars(rng: random.Random, alphabet: str, n: int) -> str:
 
 def _crc32(rng: random.Random, prefix: str) -> str:
     body = _chars(rng, ALPHABETS["alnum"], 30)
-    return prefix + body + b62encode(zlib.crc32(body.encode()), 6)
+    return prefix + body + crc32_b62(body)
 
 
 def _card(rng: random.Random, arg: str) -> str:
@@ -91,12 +90,52 @@ def _jwt(rng: random.Random, _: str) -> str:
     return f"{header}.{payload}.{_chars(rng, ALPHABETS['b64url'], 43)}"
 
 
+def _azure(rng: random.Random, arg: str, url_safe: bool = False) -> str:
+    """``SIGNATURE:SEED:NBYTES``: a Microsoft identifiable key with a valid Marvin32 tail."""
+    signature, seed_text, size = arg.split(":")
+    seed = his_seed(seed_text) if len(seed_text) == 8 else int(seed_text, 0)
+    nbytes = int(size)
+    length = -(-nbytes * 8 // 6)
+    alphabet = ALPHABETS["b64url" if url_safe else "b64"]
+    text = _chars(rng, alphabet, length - 10) + signature + _chars(rng, alphabet, 6)
+    padded = text + "=" * (-len(text) % 4)
+    raw = bytearray(base64.urlsafe_b64decode(padded) if url_safe else base64.b64decode(padded))
+    raw[-4:] = marvin32(bytes(raw[:-4]), seed)
+    encoded = (base64.urlsafe_b64encode if url_safe else base64.b64encode)(bytes(raw)).decode()
+    return encoded.rstrip("=") if url_safe else encoded
+
+
+def _azure_url(rng: random.Random, arg: str) -> str:
+    return _azure(rng, arg, url_safe=True)
+
+
+def _cask(rng: random.Random, provider: str) -> str:
+    """A common annotated security key with provider signature ``provider`` (e.g. AZDO)."""
+    alnum = ALPHABETS["alnum"]
+    while True:
+        body = (_chars(rng, alnum, 52) + "JQQJ99" + _chars(rng, alnum, 1)
+                + rng.choice("ABCDEFGHIJKL") + _chars(rng, alnum, 16) + (provider or "AZDO"))
+        check = base64.b64encode(marvin32(base64.b64decode(body), his_seed("Default0"))[:3])
+        if check.isalnum():
+            return body + check.decode()
+
+
+def _age(rng: random.Random, _: str) -> str:
+    data = [rng.randrange(32) for _ in range(52)]
+    hrp = "age-secret-key-"
+    return (hrp + "1" + "".join(BECH32[d] for d in data) + bech32_checksum(hrp, data)).upper()
+
+
 SPECIAL: Mapping[str, Callable[[random.Random, str], str]] = MappingProxyType({
     "crc32": _crc32,
     "card": _card,
     "iban": _iban,
     "ssn": _ssn,
     "jwt": _jwt,
+    "azure": _azure,
+    "azure_url": _azure_url,
+    "cask": _cask,
+    "age": _age,
 })
 
 

@@ -16,17 +16,14 @@ import ipaddress
 import json
 import math
 import re
-import string
-import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
+from .checksums import bech32_valid, crc32_b62, his_seed, luhn_valid, marvin32
+
 Predicate = Callable[[str], bool]
 Factory = Callable[..., Predicate]
-
-B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
-
 
 # --------------------------------------------------------------------------- shape
 
@@ -98,37 +95,15 @@ def not_identifier() -> Predicate:
 # --------------------------------------------------------------------------- checksums
 
 
-def b62encode(n: int, width: int) -> str:
-    """Base62 (0-9A-Za-z) encoding of ``n``, left-padded with '0' to ``width``."""
-    out = ""
-    while n:
-        n, d = divmod(n, 62)
-        out = B62[d] + out
-    return out.rjust(width, "0")
-
-
 def _crc32_base62(value: str) -> bool:
     body = value.rsplit("_", 1)[-1]
     payload, check = body[:-6], body[-6:]
-    return len(payload) > 0 and b62encode(zlib.crc32(payload.encode()), 6) == check
+    return len(payload) > 0 and crc32_b62(payload) == check
 
 
 def crc32_base62() -> Predicate:
     """GitHub/npm token tail: last 6 chars are base62(CRC32(the random part after '_'))."""
     return _crc32_base62
-
-
-def luhn_valid(digits: str) -> bool:
-    """Luhn (mod 10) check over the digits of ``digits`` (other characters ignored)."""
-    nums = [int(c) for c in digits if c.isdigit()]
-    if len(nums) < 2:
-        return False
-    total = 0
-    for i, d in enumerate(reversed(nums)):
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def _luhn(value: str) -> bool:
@@ -197,6 +172,73 @@ def _iban(value: str) -> bool:
 def iban() -> Predicate:
     """IBAN: the country's length and the ISO 13616 mod-97 check."""
     return _iban
+
+
+def _b64decode(text: str, url_safe: bool) -> bytes | None:
+    padded = text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4)
+    try:
+        if url_safe:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _azure_identifiable(value: str, signature: str, seeds: tuple[int, ...], url_safe: bool
+                        ) -> bool:
+    trimmed = value.rstrip("=")
+    if trimmed[-10:-6] != signature:
+        return False
+    raw = _b64decode(value, url_safe)
+    if raw is None or len(raw) < 8:
+        return False
+    return any(marvin32(raw[:-4], seed) == raw[-4:] for seed in seeds)
+
+
+def _seed(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and len(value) == 8 and value[-1].isdigit():
+        return his_seed(value)
+    raise ValueError(f"seed {value!r} must be an integer or an 8-character name like Default0")
+
+
+def azure_identifiable(signature: str, seeds: Sequence[int | str],
+                       url_safe: bool = False) -> Predicate:
+    """Microsoft identifiable key: the 4-char ``signature`` before a Marvin32 checksum of the
+    decoded key under one of ``seeds`` (integers, or 8-character names such as Default0)."""
+    if len(signature) != 4:
+        raise ValueError("signature must be 4 base64 characters")
+    if isinstance(seeds, str | int) or not seeds:
+        raise ValueError("seeds must be a non-empty list")
+    return functools.partial(_azure_identifiable, signature=signature,
+                             seeds=tuple(_seed(s) for s in seeds), url_safe=bool(url_safe))
+
+
+_CASK_SEED = his_seed("Default0")
+
+
+def _cask(value: str) -> bool:
+    raw = _b64decode(value[:-4], url_safe=False)
+    if raw is None:
+        return False
+    check = base64.b64encode(marvin32(raw, _CASK_SEED)[:3]).decode()
+    return check == value[-4:]
+
+
+def cask() -> Predicate:
+    """Microsoft common annotated security key (new Azure DevOps PATs, ...): the last 4
+    characters are the base64 of the first 3 bytes of a Marvin32 checksum of the rest."""
+    return _cask
+
+
+def _bech32(value: str) -> bool:
+    return bech32_valid(value)
+
+
+def bech32() -> Predicate:
+    """A bech32 string (age keys, ...) whose BIP 173 checksum is valid."""
+    return _bech32
 
 
 # --------------------------------------------------------------------------- structure
@@ -278,4 +320,7 @@ BUILTIN: Mapping[str, Factory] = MappingProxyType({
     "phone": phone,
     "ip": ip,
     "jwt": jwt,
+    "azure_identifiable": azure_identifiable,
+    "cask": cask,
+    "bech32": bech32,
 })

@@ -10,7 +10,7 @@ import pytest
 PKG = Path(__file__).parents[1] / "scrubber"
 LAYERS = [
     {"errors"},
-    {"model"},
+    {"model", "checksums"},
     {"spec", "validators", "operators"},
     {"packs", "fakes"},
     {"prefilter", "matcher", "allow", "resolve", "redact", "report"},

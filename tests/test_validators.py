@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scrubber import validators as v
+from scrubber.checksums import B62, luhn_valid
 from scrubber.fakes import expand
 
 
@@ -25,7 +26,7 @@ def _luhn_reference(digits: str) -> bool:
 
 @given(st.text(alphabet=string.digits, min_size=2, max_size=25))
 def test_luhn_agrees_with_reference(digits: str) -> None:
-    assert v.luhn_valid(digits) == _luhn_reference(digits)
+    assert luhn_valid(digits) == _luhn_reference(digits)
 
 
 @pytest.mark.parametrize("card", ["4111111111111111", "5555555555554444", "378282246310005",
@@ -55,7 +56,7 @@ def test_crc32_base62_matches_githubs_definition() -> None:
     digits = ""
     while crc:
         crc, d = divmod(crc, 62)
-        digits = v.B62[d] + digits
+        digits = B62[d] + digits
     assert v.crc32_base62()("npm_" + body + digits.rjust(6, "0"))
 
 
@@ -133,3 +134,29 @@ def test_jwt_header() -> None:
     assert v.jwt()(expand("{{jwt}}", "j"))
     assert not v.jwt()("eyJub3QiOiJqc29uIn0.eyJ4Ijo.sig")
     assert not v.jwt()("not-a-token")
+
+
+@pytest.mark.parametrize(("placeholder", "check"), [
+    ("{{azure:+ASt:Default0:64}}", v.azure_identifiable("+ASt", ["Default0"])),
+    ("{{azure:AzCa:0x4163636573733030:32}}", v.azure_identifiable("AzCa", [0x4163636573733030])),
+    ("{{azure_url:AzFu:0x46756e6374693030:40}}",
+     v.azure_identifiable("AzFu", [0x46756e6374693030], url_safe=True)),
+    ("{{cask:AZDO}}", v.cask()),
+    ("{{age}}", v.bech32()),
+])
+def test_checksummed_formats_reject_a_changed_character(placeholder: str,
+                                                        check: v.Predicate) -> None:
+    for seed in range(10):
+        value = expand(placeholder, str(seed))
+        assert check(value)
+        i = len(value) // 3
+        changed = value[:i] + ("B" if value[i] != "B" else "C") + value[i + 1:]
+        assert not check(changed)
+
+
+def test_azure_identifiable_needs_its_own_seed_and_signature() -> None:
+    key = expand("{{azure:+ASt:Default0:64}}", "s")
+    assert not v.azure_identifiable("+ASt", ["Unknown0"])(key)
+    assert not v.azure_identifiable("+ASb", ["Default0"])(key)
+    with pytest.raises(ValueError, match="8-character name"):
+        v.azure_identifiable("+ASt", ["short"])
