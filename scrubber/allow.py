@@ -3,7 +3,8 @@
 Rule-level allowlists are applied by the matcher as it finds values; this stage
 applies the allowlists that span every rule (user packs' top-level ``allow``)
 and keeps scrubbing idempotent: a value that contains the policy's redaction
-marker was produced by a previous run and is never matched again.
+marker, or is directly followed by it (a kept prefix), was produced by a previous
+run and is never matched again.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ def marker_head(marker: str) -> str:
 
 
 def keep(candidates: Iterable[Candidate], text: str, allow: Allow, head: str) -> list[Candidate]:
-    """Candidates whose value is neither globally allowed nor contains the marker head."""
+    """Candidates that are neither globally allowed nor earlier redaction output."""
     out = []
     for cand in candidates:
         value = text[cand[0]:cand[1]]
-        if head and head in value:
+        if head and (head in value or text.startswith(head, cand[1])):
             continue
         if allow and allow.allows(value):
             continue

@@ -8,7 +8,7 @@ import os
 import secrets
 from typing import Any
 
-from . import allow, matcher, redact, resolve
+from . import allow, decode, matcher, redact, resolve
 from .errors import ConfigError
 from .model import KINDS, Candidate, Finding, Policy, ScrubResult, Severity
 from .operators import check_marker
@@ -32,6 +32,8 @@ def _resolve_key(key: bytes | str | None) -> bytes:
 def _check_policy(policy: Policy) -> None:
     if not set(policy.kinds) <= set(KINDS) or not policy.kinds:
         raise ConfigError(f"kinds must be a non-empty subset of {KINDS}, got {policy.kinds!r}")
+    if not 0 <= policy.decode_depth <= 4:
+        raise ConfigError("decode_depth must be between 0 and 4")
     if not policy.timeout > 0:
         raise ConfigError("timeout must be a positive number of seconds")
     try:
@@ -90,12 +92,26 @@ class Scrubber:
         """The rules this scrubber runs (after the policy's kind/severity selection)."""
         return RuleSet(self._rules, self.ruleset.allow)
 
-    def _candidates(self, text: str) -> list[Candidate]:
+    def _direct(self, text: str) -> list[Candidate]:
         chosen = (self._prefilter.candidates(text) if self.policy.prefilter
                   else self._prefilter.everything())
         found: list[Candidate] = []
         for index in chosen:
             found.extend(matcher.find(self._rules[index], index, text, self.policy.timeout))
+        return found
+
+    def _decoded(self, text: str) -> list[Candidate]:
+        """Candidates hidden by an encoding (URL, entities, escapes, base64, soft wraps)."""
+        found: list[Candidate] = []
+        for view in decode.views(text, decode.Limits(depth=self.policy.decode_depth)):
+            for lo, hi in view.windows():
+                found.extend(decode.remap(view, lo, hi, self._direct(view.text[lo:hi])))
+        return found
+
+    def _candidates(self, text: str) -> list[Candidate]:
+        found = self._direct(text)
+        if self.policy.decode_depth:
+            found.extend(self._decoded(text))
         return allow.keep(found, text, self.ruleset.allow, self._marker_head)
 
     def scrub(self, text: str) -> ScrubResult:

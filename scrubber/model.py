@@ -90,7 +90,9 @@ class Policy:
     ``SCRUBBER_KEY`` environment variable, else a random per-process key).
     ``marker`` is the text put after a kept prefix; it may use ``{rule_id}``,
     ``{entity}`` and ``{fingerprint}``. ``timeout`` bounds each regex call in
-    seconds. ``kinds`` and ``min_severity`` select which rules run.
+    seconds. ``kinds`` and ``min_severity`` select which rules run. ``decode_depth`` is
+    how many nested encodings (URL, HTML entities, string escapes, base64, soft wraps) are
+    looked through; 0 scans the raw text only.
     """
 
     key: bytes | None = None
@@ -99,3 +101,4 @@ class Policy:
     kinds: tuple[str, ...] = KINDS
     min_severity: Severity = Severity.LOW
     prefilter: bool = True
+    decode_depth: int = 2

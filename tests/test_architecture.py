@@ -13,7 +13,7 @@ LAYERS = [
     {"model", "checksums"},
     {"spec", "validators", "operators"},
     {"packs", "fakes"},
-    {"prefilter", "matcher", "allow", "resolve", "redact", "report"},
+    {"prefilter", "matcher", "allow", "resolve", "redact", "report", "decode"},
     {"engine"},
     {"ruletest", "mail", "batch"},
     {"cli"},

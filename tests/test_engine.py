@@ -65,6 +65,25 @@ def test_idempotent_and_markers_never_rematch(default: scrubber.Scrubber) -> Non
     assert default.scan(once) == []
 
 
+def test_a_loose_rule_never_rematches_a_kept_prefix(write_pack: Callable[[str], Path]) -> None:
+    loose = write_pack("""
+        schema: 1
+        pack: loose
+        rules:
+          - id: loose-key
+            kind: secret
+            entity: API_KEY
+            keywords: ['key=']
+            regex: 'key=(?P<secret>[A-Za-z0-9_-]{8,})'
+            redact: {operator: keep_prefix, chars: 2}
+            examples: {match: ['key=abcdefgh12'], no_match: ['key=abc']}
+        """)
+    s = scrubber.Scrubber(scrubber.load_rules(loose), key=TEST_KEY)
+    once = s.scrub(f"key={GH}").text
+    assert once == f"key={GH[:8]}[REDACTED:github-pat-classic]"
+    assert s.scrub(once).text == once
+
+
 def test_repr_and_report_never_contain_the_secret(default: scrubber.Scrubber) -> None:
     r = default.scrub(f"token {GH}")
     assert GH[8:] not in repr(r.findings)
