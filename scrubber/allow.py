@@ -2,14 +2,17 @@
 
 Rule-level allowlists are applied by the matcher as it finds values; this stage
 applies the allowlists that span every rule (user packs' top-level ``allow``)
-and keeps scrubbing idempotent: a value that contains the policy's redaction
+(values, regexes, stopwords and keyed fingerprints, plus a policy's ignore list and,
+when the policy enables it, the inline ``scrubber:allow`` pragma) and keeps scrubbing
+idempotent: a value that contains the policy's redaction
 marker, or is directly followed by it (a kept prefix), was produced by a previous
 run and is never matched again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from .model import Candidate
 from .packs import Allow
@@ -20,14 +23,40 @@ def marker_head(marker: str) -> str:
     return marker.split("{", 1)[0]
 
 
-def keep(candidates: Iterable[Candidate], text: str, allow: Allow, head: str) -> list[Candidate]:
-    """Candidates that are neither globally allowed nor earlier redaction output."""
+PRAGMA = "scrubber:allow"
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """What the allow stage checks besides the rule allowlists (built once per Scrubber)."""
+
+    allow: Allow
+    marker_head: str
+    fingerprint: Callable[[str], str]
+    ignored: frozenset[str] = frozenset()
+    pragma: bool = False
+
+
+def _on_pragma_line(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    return PRAGMA in text[line_start:line_end if line_end >= 0 else len(text)]
+
+
+def keep(candidates: Iterable[Candidate], text: str, gate: Gate) -> list[Candidate]:
+    """Candidates that are neither allowed nor earlier redaction output."""
+    head = gate.marker_head
+    fingerprints = gate.ignored | gate.allow.fingerprints
     out = []
     for cand in candidates:
         value = text[cand[0]:cand[1]]
         if head and (head in value or text.startswith(head, cand[1])):
             continue
-        if allow and allow.allows(value):
+        if gate.allow and gate.allow.allows(value):
+            continue
+        if fingerprints and gate.fingerprint(value) in fingerprints:
+            continue
+        if gate.pragma and _on_pragma_line(text, cand[0]):
             continue
         out.append(cand)
     return out

@@ -75,7 +75,8 @@ class Scrubber:
         self._priority = tuple(r.spec.priority for r in self._rules)
         self._prefilter = Prefilter([r.spec.keywords for r in self._rules],
                                     [r.spec.always_run for r in self._rules])
-        self._marker_head = allow.marker_head(p.marker)
+        self._gate = allow.Gate(self.ruleset.allow, allow.marker_head(p.marker), self.fingerprint,
+                                frozenset(p.ignore_fingerprints), p.allow_pragma)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"policy": self.policy, "ruleset": self.ruleset, "key": self._key}
@@ -112,7 +113,7 @@ class Scrubber:
         found = self._direct(text)
         if self.policy.decode_depth:
             found.extend(self._decoded(text))
-        return allow.keep(found, text, self.ruleset.allow, self._marker_head)
+        return allow.keep(found, text, self._gate)
 
     def scrub(self, text: str) -> ScrubResult:
         """Scrub ``text``: secrets keep their prefix, PII is replaced; everything else stays."""

@@ -92,7 +92,10 @@ class Policy:
     ``{entity}`` and ``{fingerprint}``. ``timeout`` bounds each regex call in
     seconds. ``kinds`` and ``min_severity`` select which rules run. ``decode_depth`` is
     how many nested encodings (URL, HTML entities, string escapes, base64, soft wraps) are
-    looked through; 0 scans the raw text only.
+    looked through; 0 scans the raw text only. ``ignore_fingerprints`` are keyed
+    fingerprints never reported (an ignore file). ``allow_pragma`` honours an inline
+    ``scrubber:allow`` on a line; it is off by default because whoever writes the text
+    (a customer, an attacker) could otherwise switch scrubbing off.
     """
 
     key: bytes | None = None
@@ -102,3 +105,5 @@ class Policy:
     min_severity: Severity = Severity.LOW
     prefilter: bool = True
     decode_depth: int = 2
+    ignore_fingerprints: frozenset[str] = frozenset()
+    allow_pragma: bool = False

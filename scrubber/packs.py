@@ -31,11 +31,13 @@ PACK_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True, slots=True)
 class Allow:
-    """A compiled allowlist: exact values, searched regexes, case-insensitive stopwords."""
+    """A compiled allowlist: exact values, searched regexes, case-insensitive stopwords, and
+    keyed fingerprints (checked by the engine, which holds the key)."""
 
     values: frozenset[str] = frozenset()
     regexes: tuple[regex.Pattern[str], ...] = ()
     stopwords: tuple[str, ...] = ()
+    fingerprints: frozenset[str] = frozenset()
 
     def allows(self, value: str) -> bool:
         if value in self.values:
@@ -47,7 +49,7 @@ class Allow:
         return any(r.search(value) for r in self.regexes)
 
     def __bool__(self) -> bool:
-        return bool(self.values or self.regexes or self.stopwords)
+        return bool(self.values or self.regexes or self.stopwords or self.fingerprints)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +169,11 @@ class _Compiler:
                 else:
                     self.problems.append(Problem(path, allow.pos.line, allow.pos.col,
                                                  f"allow regex does not compile: {exc}"))
+        if spec is not None and allow.fingerprints:
+            self.problem(spec, "allow", "allow.fingerprints only works in a pack's top-level "
+                         "allow", "fingerprints are checked once, for every rule")
         return Allow(frozenset(allow.values), tuple(compiled),
-                     tuple(w.lower() for w in allow.stopwords))
+                     tuple(w.lower() for w in allow.stopwords), frozenset(allow.fingerprints))
 
     def pattern(self, spec: RuleSpec) -> regex.Pattern[str] | None:
         flags = regex.V0
@@ -275,7 +280,8 @@ def _merge_allow(base: AllowSpec, extra: AllowSpec | None) -> AllowSpec:
         return base
     return dataclasses.replace(base, values=base.values + extra.values,
                                regexes=base.regexes + extra.regexes,
-                               stopwords=base.stopwords + extra.stopwords)
+                               stopwords=base.stopwords + extra.stopwords,
+                               fingerprints=base.fingerprints + extra.fingerprints)
 
 
 # --------------------------------------------------------------------------- assemble

@@ -47,15 +47,17 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class AllowSpec:
-    """Values that are never findings: exact values, full-match regexes, stopwords."""
+    """Values that are never findings: exact values, searched regexes, stopwords, and keyed
+    fingerprints (from ``scrubber scan`` output: they survive the text moving)."""
 
     values: tuple[str, ...] = ()
     regexes: tuple[str, ...] = ()
     stopwords: tuple[str, ...] = ()
     pos: Pos = Pos()
+    fingerprints: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.values or self.regexes or self.stopwords)
+        return bool(self.values or self.regexes or self.stopwords or self.fingerprints)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +237,7 @@ REQUIRED_RULE_FIELDS = ("id", "kind", "entity", "regex")
 DEFAULTABLE = ("kind", "entity", "severity", "redact", "priority", "keywords", "validators")
 PACK_FIELDS = ("schema", "pack", "description", "defaults", "rules", "disable", "override",
                "allow")
-ALLOW_FIELDS = ("values", "regexes", "stopwords")
+ALLOW_FIELDS = ("values", "regexes", "stopwords", "fingerprints")
 EXAMPLE_LISTS = ("match", "no_match", "todo_match", "todo_no_match")
 EXAMPLE_FIELDS = ("text", "secret", "redacted")
 OVERRIDE_FIELDS = ("severity", "redact", "allow")
@@ -282,7 +284,8 @@ def _allow(doc: _Doc, path: Path, value: Any, rule: str | None) -> AllowSpec:
             doc.problem((*path, name), f"allow.{name} must be a list of strings", rule)
             items = []
         lists[name] = tuple(items)
-    return AllowSpec(lists["values"], lists["regexes"], lists["stopwords"], doc.at(path))
+    return AllowSpec(lists["values"], lists["regexes"], lists["stopwords"], doc.at(path),
+                     lists["fingerprints"])
 
 
 def _example(doc: _Doc, path: Path, value: Any, rule: str) -> Example | None:

@@ -29,13 +29,34 @@ def add_rules_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kinds", default=",".join(KINDS),
                    help="comma-separated kinds to scrub (default: secret,pii)")
     p.add_argument("--min-severity", default="low", choices=SEVERITIES)
+    p.add_argument("--ignore-file", metavar="PATH",
+                   help="keyed fingerprints never to report, one per line (# comments); "
+                        "they match only under the same SCRUBBER_KEY")
+    p.add_argument("--allow-pragma", action="store_true",
+                   help="honour an inline 'scrubber:allow' on a line (off: whoever wrote "
+                        "the text could switch scrubbing off)")
+
+
+def read_ignore_file(path: str) -> frozenset[str]:
+    """Fingerprints from an ignore file; a malformed line is an error naming file:line."""
+    found = set()
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        if len(entry) != 16 or any(c not in "0123456789abcdef" for c in entry):
+            raise UsageError(f"{path}:{number}: expected a 16-hex-digit fingerprint")
+        found.add(entry)
+    return frozenset(found)
 
 
 def scrubber_from_args(args: argparse.Namespace) -> Scrubber:
     rules = load_rules(*args.rules, builtin=not args.no_builtin, disable=args.disable)
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
-    return Scrubber(rules, kinds=kinds, min_severity=Severity.parse(args.min_severity))
-
+    ignore = getattr(args, "ignore_file", None)
+    return Scrubber(rules, kinds=kinds, min_severity=Severity.parse(args.min_severity),
+                    ignore_fingerprints=read_ignore_file(ignore) if ignore else frozenset(),
+                    allow_pragma=bool(getattr(args, "allow_pragma", False)))
 
 
 def read_text(path: str) -> str:
