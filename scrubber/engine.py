@@ -11,7 +11,7 @@ from typing import Any
 from . import allow, decode, matcher, redact, resolve
 from .errors import ConfigError
 from .model import KINDS, Candidate, Finding, Policy, ScrubResult, Severity
-from .operators import check_marker
+from .operators import check_marker, sealer_for
 from .packs import RuleSet, load_rules
 from .prefilter import Prefilter
 
@@ -75,6 +75,8 @@ class Scrubber:
         self._priority = tuple(r.spec.priority for r in self._rules)
         self._prefilter = Prefilter([r.spec.keywords for r in self._rules],
                                     [r.spec.always_run for r in self._rules])
+        self._seal = sealer_for(((r.id, r.operator) for r in self._rules), p.reversible_key,
+                                self._key)
         self._gate = allow.Gate(self.ruleset.allow, allow.marker_head(p.marker), self.fingerprint,
                                 frozenset(p.ignore_fingerprints), p.allow_pragma)
 
@@ -93,20 +95,24 @@ class Scrubber:
         """The rules this scrubber runs (after the policy's kind/severity selection)."""
         return RuleSet(self._rules, self.ruleset.allow)
 
-    def _direct(self, text: str) -> list[Candidate]:
+    def _direct(self, text: str, generic: bool = True) -> list[Candidate]:
         chosen = (self._prefilter.candidates(text) if self.policy.prefilter
                   else self._prefilter.everything())
         found: list[Candidate] = []
         for index in chosen:
-            found.extend(matcher.find(self._rules[index], index, text, self.policy.timeout))
+            if generic or self._priority[index] >= 0:
+                found.extend(matcher.find(self._rules[index], index, text, self.policy.timeout))
         return found
 
     def _decoded(self, text: str) -> list[Candidate]:
         """Candidates hidden by an encoding (URL, entities, escapes, base64, soft wraps)."""
         found: list[Candidate] = []
         for view in decode.views(text, decode.Limits(depth=self.policy.decode_depth)):
+            # joining wrapped lines glues words together: only self-identifying keys
+            # (non-negative priority) are looked for across a join, never generic rules
+            generic = "unwrap" not in view.name
             for lo, hi in view.windows():
-                found.extend(decode.remap(view, lo, hi, self._direct(view.text[lo:hi])))
+                found.extend(decode.remap(view, lo, hi, self._direct(view.text[lo:hi], generic)))
         return found
 
     def _candidates(self, text: str) -> list[Candidate]:
@@ -120,7 +126,8 @@ class Scrubber:
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
         spans = resolve.resolve(self._candidates(text), self._priority)
-        return redact.redact(text, spans, self._rules, self._key, self.policy.marker)
+        return redact.redact(text, spans, self._rules, self._key, self.policy.marker,
+                             self._seal)
 
     def scan(self, text: str) -> list[Finding]:
         """The findings ``scrub`` would redact, sorted and non-overlapping."""
