@@ -33,8 +33,9 @@ _SIMPLE_ESCAPES: Mapping[str, str] = MappingProxyType({
     "'": "'"})
 #: how far around a decoded region a view is scanned (a secret must fit in the window)
 MARGIN = 1024
-#: a wrapped line: at least this long, ending inside a token, continued on the next line
-WRAP_MIN = 60
+#: a wrapped line: between these lengths (mail clients wrap at 72-78 columns; a longer
+#: line was not wrapped), ending inside a token, continued on the next line
+WRAP_MIN, WRAP_MAX = 60, 80
 _WRAP = re.compile(r"(?<=[A-Za-z0-9_+/-])\r?\n(?:>[ >]*)?(?=[A-Za-z0-9_+/=-])")
 
 
@@ -170,7 +171,7 @@ def _base64(text: str, max_blobs: int) -> Iterator[Replacement]:
 def _unwrap(text: str) -> Iterator[Replacement]:
     for m in _WRAP.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
-        if m.start() - line_start >= WRAP_MIN:
+        if WRAP_MIN <= m.start() - line_start <= WRAP_MAX:
             yield m.start(), m.end(), ""
 
 

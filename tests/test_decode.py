@@ -33,7 +33,7 @@ ENCODINGS = {
     "js escapes": lambda k: "const t = '" + "".join(f"\\x{ord(c):02x}" for c in k) + "';",
     "base64": lambda k: "blob " + base64.b64encode(f"GITHUB_TOKEN={k}\n".encode()).decode(),
     "base64url": lambda k: base64.urlsafe_b64encode(f"token={k}&x=1".encode()).decode(),
-    "soft wrap": lambda k: "x" * 60 + " token " + k[:17] + "\n" + k[17:] + " thanks",
+    "soft wrap": lambda k: "x" * 50 + " token " + k[:17] + "\n" + k[17:] + " thanks",
     "quoted soft wrap": lambda k: "> " + "x" * 60 + " " + k[:11] + "\n> " + k[11:] + "\n",
     "url in base64": lambda k: base64.b64encode(
         ("https://kestrel.dev/?t=" + k.replace("_", "%5F")).encode()).decode(),
