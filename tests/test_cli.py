@@ -112,3 +112,9 @@ def test_undecodable_bytes_pass_through_unchanged() -> None:
 def test_usage_error_exit_2() -> None:
     assert run("frobnicate").returncode == 2
     assert run("scrub", "a", "b").returncode == 2
+
+
+def test_issue_5_mail_filter_fails_closed_even_on_a_bad_command_line() -> None:
+    p = subprocess.run([sys.executable, "-m", "scrubber", "mail", "filter", "--no-such-option"],
+                       input=b"Subject: x\r\n\r\nbody\r\n", capture_output=True, timeout=120)
+    assert p.returncode == 75
