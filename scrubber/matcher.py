@@ -34,6 +34,8 @@ def _candidate(rule: Rule, index: int, m: regex.Match[str], text: str) -> Candid
     start, end = m.span(rule.secret_group)
     if start >= end or not _valid(rule, m):
         return None
+    if rule.context is not None and not rule.context.accepts(text, *m.span()):
+        return None
     if rule.allow and rule.allow.allows(text[start:end]):
         return None
     return start, end, index, _prefix_end(rule, m, start, end)

@@ -53,6 +53,29 @@ class Allow:
 
 
 @dataclass(frozen=True, slots=True)
+class Context:
+    """Compiled hotwords: ``require`` must and ``exclude`` must not match within ``window``
+    characters of a match (whole words, any case)."""
+
+    require: regex.Pattern[str] | None
+    exclude: regex.Pattern[str] | None
+    window: int
+
+    def accepts(self, text: str, start: int, end: int) -> bool:
+        lo, hi = max(0, start - self.window), min(len(text), end + self.window)
+        if self.require is not None and self.require.search(text, lo, hi) is None:
+            return False
+        return self.exclude is None or self.exclude.search(text, lo, hi) is None
+
+
+def _words(words: tuple[str, ...]) -> regex.Pattern[str] | None:
+    if not words:
+        return None
+    alternation = "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
+    return regex.compile(rf"(?<!\w)(?:{alternation})(?!\w)", regex.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """A compiled rule: the spec plus its pattern, predicates, allowlist and operator."""
 
@@ -65,6 +88,7 @@ class Rule:
     prefix_group: str | None
     prefix_chars: int
     severity: Severity
+    context: Context | None = None
 
     @property
     def id(self) -> str:
@@ -257,8 +281,11 @@ class _Compiler:
         op = self.operator(spec, redact or spec.redact or default, pattern)
         if op is None or len(self.problems) > before:
             return None
+        ctx = spec.context
+        context = Context(_words(ctx.require), _words(ctx.exclude), ctx.window) \
+            if ctx.require or ctx.exclude else None
         return Rule(spec, pattern, secret_group, tuple(preds), allow, op[0], op[1], op[2],
-                    Severity.parse(severity or spec.severity))
+                    Severity.parse(severity or spec.severity), context)
 
 
 def _default_group(spec: RuleSpec, pattern: regex.Pattern[str]) -> int | str:

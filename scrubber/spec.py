@@ -61,6 +61,15 @@ class AllowSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ContextSpec:
+    """Hotwords: whole words (any case) that must, or must not, occur near a match."""
+
+    require: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    window: int = 48
+
+
+@dataclass(frozen=True, slots=True)
 class Example:
     """One example text; ``secret`` and ``redacted`` are optional expectations."""
 
@@ -103,6 +112,7 @@ class RuleSpec:
     pack: str = ""
     positions: tuple[tuple[str, Pos], ...] = ()
     broken: bool = False  # schema problems were reported; compile only to report more
+    context: ContextSpec = ContextSpec()
 
     def pos(self, name: str) -> Pos:
         """Where field ``name`` is written (the rule's own position if absent)."""
@@ -232,6 +242,7 @@ RULE_FIELDS: Mapping[str, tuple[Check, str]] = MappingProxyType({
     "redact": (lambda v: isinstance(v, dict), "a mapping with an 'operator' key"),
     "references": (_is_str_list, "a list of strings"),
     "examples": (lambda v: isinstance(v, dict), "a mapping with match/no_match lists"),
+    "context": (lambda v: isinstance(v, dict), "a mapping with require/exclude/window"),
 })
 REQUIRED_RULE_FIELDS = ("id", "kind", "entity", "regex")
 DEFAULTABLE = ("kind", "entity", "severity", "redact", "priority", "keywords", "validators")
@@ -241,6 +252,7 @@ ALLOW_FIELDS = ("values", "regexes", "stopwords", "fingerprints")
 EXAMPLE_LISTS = ("match", "no_match", "todo_match", "todo_no_match")
 EXAMPLE_FIELDS = ("text", "secret", "redacted")
 OVERRIDE_FIELDS = ("severity", "redact", "allow")
+CONTEXT_FIELDS = ("require", "exclude", "window")
 
 
 def _unknown(doc: _Doc, path: Path, data: dict[str, Any], known: tuple[str, ...] | list[str],
@@ -286,6 +298,26 @@ def _allow(doc: _Doc, path: Path, value: Any, rule: str | None) -> AllowSpec:
         lists[name] = tuple(items)
     return AllowSpec(lists["values"], lists["regexes"], lists["stopwords"], doc.at(path),
                      lists["fingerprints"])
+
+
+def _context(doc: _Doc, path: Path, value: Any, rule: str) -> ContextSpec:
+    if not isinstance(value, dict):
+        return ContextSpec()
+    _unknown(doc, path, value, CONTEXT_FIELDS, "context field", rule)
+    words = {}
+    for name in ("require", "exclude"):
+        items = value.get(name, [])
+        if not _is_str_list(items):
+            doc.problem((*path, name), f"context.{name} must be a list of words", rule)
+            items = []
+        words[name] = tuple(items)
+    window = value.get("window", 48)
+    if not _is_int(window) or not 1 <= window <= 1000:
+        doc.problem((*path, "window"), "context.window must be an integer from 1 to 1000", rule)
+        window = 48
+    if not words["require"] and not words["exclude"]:
+        doc.problem(path, "context needs 'require' or 'exclude' words", rule)
+    return ContextSpec(words["require"], words["exclude"], window)
 
 
 def _example(doc: _Doc, path: Path, value: Any, rule: str) -> Example | None:
@@ -380,6 +412,7 @@ def _rule(doc: _Doc, path: Path, data: Any, defaults: dict[str, Any], pack: str)
         references=tuple(merged.get("references", ())),
         examples=_examples(doc, (*path, "examples"), merged.get("examples"), rid),
         pack=pack, positions=positions, broken=not ok,
+        context=_context(doc, (*path, "context"), merged.get("context"), rid),
     )
 
 
