@@ -162,3 +162,105 @@ def expand(text: str, seed: str) -> str:
 
 def has_placeholder(text: str) -> bool:
     return PLACEHOLDER.search(text) is not None
+
+
+# --------------------------------------------------------------------------- national IDs
+
+#: random body per python-stdnum module; d digit, n 1-7, u A-Z, y year 50-99, m month,
+#: t day 01-28, l Italian month letter; ? ! * are check characters (digit, letter, either),
+#: found by trying every value; anything else is literal
+_STDNUM_SHAPES: Mapping[str, str] = MappingProxyType({
+    "gb.nhs": "ddddddddd?", "de.idnr": "nddddddddd?", "fr.nir": "1ym75dddddd??",
+    "es.dni": "dddddddd!", "es.nie": "Xddddddd!", "it.codicefiscale": "uuuuuuyltuddd!",
+    "nl.bsn": "dddddddd?", "in_.aadhaar": "ndddddddddd?", "in_.pan": "uuuPuddddu",
+    "br.cpf": "ddddddddd??", "br.cnpj": "dddddddd0001??", "ca.sin": "nddddddd?",
+    "au.tfn": "dddddddd?", "pl.pesel": "ymtdddd?", "se.personnummer": "ymt-ddd?",
+    "dk.cpr": "tmy-dddd", "fi.hetu": "tmy-ddd*", "no.fodselsnummer": "tmyddd??",
+    "be.nn": "ymtddd??", "pt.nif": "1ddddddd?", "mx.curp": "uuuuymtHDFuuud?",
+    "za.idnr": "ymtdddd08?", "cn.ric": "11010119ymtddd*", "kr.rrn": "ymt1ddddd?",
+    "ch.ssn": "756ddddddddd?", "ie.pps": "ddddddd!A", "tr.tckimlik": "ndddddddd??",
+    "us.itin": "9dd7ddddd",
+})
+_SHAPE_CLASSES: Mapping[str, str] = MappingProxyType({
+    "d": string.digits, "n": "1234567", "u": string.ascii_uppercase, "l": "ABCDEHLMPRST",
+    "?": string.digits, "!": string.ascii_uppercase, "*": string.digits + string.ascii_uppercase,
+})
+
+
+def _shape_part(rng: random.Random, token: str) -> str:
+    if token == "y":
+        return f"{rng.randrange(50, 100):02d}"
+    if token == "m":
+        return f"{rng.randrange(1, 13):02d}"
+    if token == "t":
+        return f"{rng.randrange(1, 29):02d}"
+    if token in "?!*":
+        return token
+    return rng.choice(_SHAPE_CLASSES[token]) if token in _SHAPE_CLASSES else token
+
+
+def _with_checks(body: str, is_valid: Callable[[str], bool]) -> str | None:
+    holes = [i for i, c in enumerate(body) if c in "?!*"]
+    if not holes:
+        return body if is_valid(body) else None
+    first, rest = holes[0], body[holes[0] + 1:]
+    for c in _SHAPE_CLASSES[body[first]]:
+        found = _with_checks(body[:first] + c + rest, is_valid)
+        if found is not None:
+            return found
+    return None
+
+
+def _stdnum(rng: random.Random, arg: str) -> str:
+    """``MODULE`` or ``MODULE:format``: a number python-stdnum's ``MODULE`` accepts."""
+    import importlib
+
+    name, _, style = arg.partition(":")
+    if name not in _STDNUM_SHAPES:
+        raise ValueError(f"no generator for stdnum '{name}'; expected one of: "
+                         + ", ".join(_STDNUM_SHAPES))
+    module = importlib.import_module(f"stdnum.{name}")
+    shape = _STDNUM_SHAPES[name]
+    for _ in range(10_000):
+        value = _with_checks("".join(_shape_part(rng, t) for t in shape), module.is_valid)
+        if value is not None:
+            fmt = getattr(module, "format", None) if style == "format" else None
+            return str(fmt(value)) if fmt is not None else value
+    raise ValueError(f"no valid {name} number found for the shape {shape!r}")
+
+
+_NINO_FIRST = "ABCEGHJKLMNOPRSTWXYZ"
+_NINO_SECOND = "ABCEGHJKLMNPRSTWXYZ"
+
+
+def _nino(rng: random.Random, arg: str) -> str:
+    """A UK National Insurance number; ``spaced`` gives ``AB 12 34 56 C``."""
+    while True:
+        prefix = rng.choice(_NINO_FIRST) + rng.choice(_NINO_SECOND)
+        if prefix not in ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ"):
+            break
+    digits = _chars(rng, string.digits, 6)
+    suffix = rng.choice("ABCD")
+    if arg == "spaced":
+        return f"{prefix} {digits[:2]} {digits[2:4]} {digits[4:]} {suffix}"
+    return prefix + digits + suffix
+
+
+def _mac(rng: random.Random, sep: str) -> str:
+    """A locally administered unicast MAC address, octets joined by ``sep`` (default ':')."""
+    first = (rng.randrange(256) | 0x02) & 0xFE
+    octets = [first] + [rng.randrange(256) for _ in range(5)]
+    return (sep or ":").join(f"{o:02x}" for o in octets)
+
+
+def _token(rng: random.Random, size: str) -> str:
+    """A URL-safe random token of ``size`` characters (default 32) with mixed classes."""
+    n = int(size or 32)
+    while True:
+        value = _chars(rng, ALPHABETS["b64url"], n)
+        if any(c.isdigit() for c in value) and any(c.isupper() for c in value):
+            return value
+
+
+SPECIAL = MappingProxyType({**SPECIAL, "stdnum": _stdnum, "nino": _nino, "mac": _mac,
+                            "token": _token})

@@ -324,3 +324,60 @@ BUILTIN: Mapping[str, Factory] = MappingProxyType({
     "cask": cask,
     "bech32": bech32,
 })
+
+
+# --------------------------------------------------------------------------- PII structure
+
+_NINO = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]")
+
+
+def _uk_nino(value: str) -> bool:
+    return _NINO.fullmatch(re.sub(r"[\s-]", "", value).upper()) is not None
+
+
+def uk_nino() -> Predicate:
+    """UK National Insurance number: allocatable prefix letters (not D, F, I, Q, U, V; second
+    letter not O; not BG, GB, KN, NK, NT, TN, ZZ), six digits and a suffix A-D."""
+    return _uk_nino
+
+
+#: words that follow a greeting or precede a sign-off but are not people
+_NOT_NAME_WORDS = """
+all everyone everybody team teams there world folks guys friends colleagues customer customers
+client clients user users member members sir madam madame sirs gentlemen ladies sales support
+service services helpdesk desk billing accounts account admin administrator admins it hr
+finance legal security ops devops engineering operations staff management manager managers
+department dept office care customer-care the a an and or of my our your their his her its
+again all-in-one much so very lot lots ton tons bunch anyway ahead advance regards best
+kind warm thanks thank thx cheers hello hi hey dear greetings morning afternoon evening
+night day today tomorrow yesterday monday tuesday wednesday thursday friday saturday sunday
+january february march april may june july august september october november december
+mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct nov dec
+premium pro plus enterprise basic business starter free trial plan tier edition
+inc ltd llc gmbh corp co company org foundation group bot robot noreply no-reply automated
+system notification notifications alert alerts update updates newsletter marketing
+soon later sent from iphone android mobile outlook gmail
+客户 用户 会员 各位 顾客 大家 朋友 皆 お客 고객 회원 담당자 여러분 사용자 관리자
+soporte equipo équipe equipe squadra supporto assistenza kundenservice kundendienst betrieb
+crew backend frontend platform infra infrastructure sre dev devs developer developers qa
+"""
+_NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+
+
+def _person_name(value: str, deny: frozenset[str]) -> bool:
+    words = [w.strip(".,'\u2019-").lower() for w in re.split(r"[\s]+", value.strip()) if w]
+    if not words or any(w in _NOT_NAMES or w in deny for w in words):
+        return False
+    return any(len(w) >= 2 for w in words)
+
+
+def person_name(deny: Sequence[str] = ()) -> Predicate:
+    """A name after a greeting or before a sign-off: no word of it is a role, team, plan,
+    greeting, weekday or month ('Hi team', 'Thanks, Support', 'Dear Customer'); ``deny`` adds
+    product and vendor words."""
+    if isinstance(deny, str) or not all(isinstance(w, str) for w in deny):
+        raise ValueError("deny must be a list of words")
+    return functools.partial(_person_name, deny=frozenset(w.lower() for w in deny))
+
+
+BUILTIN = MappingProxyType({**BUILTIN, "uk_nino": uk_nino, "person_name": person_name})

@@ -37,3 +37,24 @@ def test_unknown_placeholder_is_a_clear_error() -> None:
         expand("{{nope:3}}", "s")
     assert has_placeholder("a {{hex:4}}")
     assert not has_placeholder("a {b}")
+
+
+@pytest.mark.parametrize("module", ["gb.nhs", "de.idnr", "fr.nir", "it.codicefiscale", "cn.ric",
+                                    "mx.curp", "kr.rrn", "fi.hetu", "ch.ssn", "br.cpf"])
+def test_stdnum_generator_gives_valid_numbers_plain_and_formatted(module: str) -> None:
+    check = v.stdnum(number=module)
+    for seed in range(10):
+        assert check(expand(f"{{{{stdnum:{module}}}}}", str(seed)))
+        assert check(expand(f"{{{{stdnum:{module}:format}}}}", str(seed)))
+
+
+def test_nino_mac_and_token_generators() -> None:
+    assert v.uk_nino()(expand("{{nino:spaced}}", "s"))
+    mac = expand("{{mac:-}}", "s")
+    assert len(mac.split("-")) == 6
+    assert int(mac[:2], 16) & 1 == 0
+    token = expand("{{token:40}}", "s")
+    assert len(token) == 40
+    assert any(c.isdigit() for c in token)
+    with pytest.raises(ValueError, match="no generator"):
+        expand("{{stdnum:xx.nope}}", "s")
