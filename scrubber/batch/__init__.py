@@ -1,0 +1,1 @@
+"""Batch scrubbing of stored records: files, databases, help-desk exports and Spark."""
