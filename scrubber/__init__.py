@@ -10,7 +10,9 @@ from .errors import (
     ScrubberError,
 )
 from .model import Finding, Policy, ScrubResult, Severity
+from .operators import RestoreError, restore
 from .packs import Rule, RuleSet, load_rules
+from .policyfile import PolicyFileError, load_policy
 
 __version__ = "0.1.0.dev0"
 
@@ -18,7 +20,9 @@ __all__ = (
     "ConfigError",
     "Finding",
     "Policy",
+    "PolicyFileError",
     "Problem",
+    "RestoreError",
     "Rule",
     "RulePackError",
     "RuleSet",
@@ -29,7 +33,9 @@ __all__ = (
     "ScrubberError",
     "Severity",
     "__version__",
+    "load_policy",
     "load_rules",
+    "restore",
     "scan",
     "scrub",
 )

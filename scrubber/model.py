@@ -95,10 +95,12 @@ class Policy:
     looked through; 0 scans the raw text only. ``ignore_fingerprints`` are keyed
     fingerprints never reported (an ignore file). ``allow_pragma`` honours an inline
     ``scrubber:allow`` on a line; it is off by default because whoever writes the text
-    (a customer, an attacker) could otherwise switch scrubbing off.
+    (a customer, an attacker) could otherwise switch scrubbing off. ``reversible_key``
+    keys the ``encrypt`` operator (None means ``SCRUBBER_REVERSIBLE_KEY``, read where the
+    Scrubber is built or unpickled); it must differ from ``key`` and never shows in a repr.
     """
 
-    key: bytes | None = None
+    key: bytes | None = field(default=None, repr=False)
     marker: str = DEFAULT_MARKER
     timeout: float = 2.0
     kinds: tuple[str, ...] = KINDS
@@ -107,3 +109,4 @@ class Policy:
     decode_depth: int = 2
     ignore_fingerprints: frozenset[str] = frozenset()
     allow_pragma: bool = False
+    reversible_key: bytes | str | None = field(default=None, repr=False)

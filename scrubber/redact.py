@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .model import Finding, Resolved, ScrubResult
 from .operators import Context
@@ -35,7 +35,7 @@ class _Tokens:
 
 
 def redact(text: str, spans: Sequence[Resolved], rules: Sequence[Rule], key: bytes,
-           marker: str) -> ScrubResult:
+           marker: str, seal: Callable[[str, str], str] | None = None) -> ScrubResult:
     """Replace every resolved span with its operator's output; everything else is kept."""
     tokens = _Tokens()
     hash_key = hmac.new(key, b"scrubber-hash-operator", hashlib.sha256).digest()
@@ -52,7 +52,7 @@ def redact(text: str, spans: Sequence[Resolved], rules: Sequence[Rule], key: byt
         value = text[start:end]
         prefix = text[start:prefix_end]
         fp = fingerprint(key, value)
-        ctx = Context(rule.id, rule.entity, prefix, fp, marker, tokens, keyed_hash)
+        ctx = Context(rule.id, rule.entity, prefix, fp, marker, tokens, keyed_hash, seal)
         replacement = rule.operator(value, ctx)
         pieces.append(text[last:start])
         pieces.append(replacement)

@@ -360,6 +360,7 @@ soon later sent from iphone android mobile outlook gmail
 客户 用户 会员 各位 顾客 大家 朋友 皆 お客 고객 회원 담당자 여러분 사용자 관리자
 soporte equipo équipe equipe squadra supporto assistenza kundenservice kundendienst betrieb
 crew backend frontend platform infra infrastructure sre dev devs developer developers qa
+mr mrs ms miss mx dr prof herr frau mme mlle sr sra srta dott sig
 """
 _NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 

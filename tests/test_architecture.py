@@ -15,7 +15,7 @@ LAYERS = [
     {"packs", "fakes"},
     {"prefilter", "matcher", "allow", "resolve", "redact", "report", "decode"},
     {"engine"},
-    {"ruletest", "mail", "batch"},
+    {"ruletest", "mail", "batch", "policyfile", "presidio"},
     {"cli"},
     {"__init__", "__main__"},
 ]

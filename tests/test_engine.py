@@ -167,3 +167,9 @@ def test_regex_timeout_fails_closed(write_pack: Callable[[str], Path]) -> None:
 def test_non_str_input_is_type_error(default: scrubber.Scrubber) -> None:
     with pytest.raises(TypeError, match="text must be str"):
         default.scrub(b"bytes")  # type: ignore[arg-type]
+
+
+def test_issue_4_honorific_left_after_a_name_is_not_a_name(default: scrubber.Scrubber) -> None:
+    once = default.scrub("Dear Ms. Okafor,\nthanks for the quick reply").text
+    assert once == "Dear Ms. <PERSON_1>,\nthanks for the quick reply"
+    assert default.scrub(once).text == once

@@ -18,6 +18,7 @@ from ..errors import RulePackError, ScrubberError
 from ..packs import RuleSet, load_rules, pack_files
 from ..report import FORMATS, locate, render
 from ..ruletest import check
+from . import batch, mail
 from .common import (
     EXIT_ERROR,
     EXIT_FOUND,
@@ -32,7 +33,10 @@ from .common import (
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scrubber", description=__doc__.splitlines()[0])
-    version = "scrubber " + importlib.metadata.version("scrubber")
+    try:
+        version = "scrubber " + importlib.metadata.version("scrubber")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree
+        version = "scrubber (unknown version)"
     parser.add_argument("--version", action="version", version=version)
     verbs = parser.add_subparsers(dest="verb", required=True)
     p = verbs.add_parser("scrub", help="write scrubbed text (stdin to stdout, or files)")
@@ -58,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--no-builtin", action="store_true")
     # front ends register their verbs here
+    batch.register(verbs)
+    mail.register(verbs)
     return parser
 
 
@@ -115,8 +121,28 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     return EXIT_FOUND if problems else EXIT_OK
 
 
+EX_TEMPFAIL = 75
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``scrubber`` command; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:2] == ["mail", "filter"]:
+        return _fail_closed(args_list)
+    return _run(args_list)
+
+
+def _fail_closed(argv: list[str]) -> int:
+    """Pipe mode: any failure at all, even a bad command line, exits 75 (EX_TEMPFAIL), so
+    the MTA keeps the message queued; any other code would bounce the unscrubbed original."""
+    try:
+        code = _run(argv)
+    except BaseException:  # SystemExit from argparse included, by design
+        return EX_TEMPFAIL
+    return code if code in (EXIT_OK, EX_TEMPFAIL) else EX_TEMPFAIL
+
+
+def _run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.handler(args))

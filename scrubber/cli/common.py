@@ -7,11 +7,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..engine import Scrubber
 from ..errors import ScrubberError
-from ..model import KINDS, SEVERITIES, Severity
+from ..model import KINDS, SEVERITIES, Policy, Severity
 from ..packs import load_rules
+from ..policyfile import load_policy
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -20,15 +22,25 @@ class UsageError(ScrubberError):
     """A bad command line or unreadable input file."""
 
 
+class _Default(str):
+    """An option's default value, told apart from the same value given on the command line
+    (so that only options actually given override a ``--policy`` file)."""
+
+    __slots__ = ()
+
+
 def add_rules_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", action="append", default=[], metavar="PATH",
                    help="extra rule pack file or directory (repeatable)")
     p.add_argument("--no-builtin", action="store_true", help="do not load the built-in packs")
     p.add_argument("--disable", action="append", default=[], metavar="RULE_ID",
                    help="disable a rule (repeatable)")
-    p.add_argument("--kinds", default=",".join(KINDS),
+    p.add_argument("--policy", metavar="PATH",
+                   help="policy file (packs, operators, allowlists, options); the other "
+                        "options given here override it")
+    p.add_argument("--kinds", default=_Default(",".join(KINDS)),
                    help="comma-separated kinds to scrub (default: secret,pii)")
-    p.add_argument("--min-severity", default="low", choices=SEVERITIES)
+    p.add_argument("--min-severity", default=_Default("low"), choices=SEVERITIES)
     p.add_argument("--ignore-file", metavar="PATH",
                    help="keyed fingerprints never to report, one per line (# comments); "
                         "they match only under the same SCRUBBER_KEY")
@@ -50,13 +62,32 @@ def read_ignore_file(path: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def scrubber_from_args(args: argparse.Namespace) -> Scrubber:
-    rules = load_rules(*args.rules, builtin=not args.no_builtin, disable=args.disable)
-    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+def _given(args: argparse.Namespace, name: str) -> bool:
+    value = getattr(args, name, None)
+    return value is not None and not isinstance(value, _Default)
+
+
+def scrubber_from_args(args: argparse.Namespace, **extra: Any) -> Scrubber:
+    """The Scrubber the rule options describe; ``extra`` policy fields win over both."""
+    policy_path = getattr(args, "policy", None)
+    if policy_path:
+        rules, policy = load_policy(policy_path, rules=args.rules,
+                                    builtin=False if args.no_builtin else None,
+                                    disable=args.disable)
+    else:
+        rules = load_rules(*args.rules, builtin=not args.no_builtin, disable=args.disable)
+        policy = Policy()
+    options: dict[str, Any] = {}
+    if not policy_path or _given(args, "kinds"):
+        options["kinds"] = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+    if not policy_path or _given(args, "min_severity"):
+        options["min_severity"] = Severity.parse(args.min_severity)
     ignore = getattr(args, "ignore_file", None)
-    return Scrubber(rules, kinds=kinds, min_severity=Severity.parse(args.min_severity),
-                    ignore_fingerprints=read_ignore_file(ignore) if ignore else frozenset(),
-                    allow_pragma=bool(getattr(args, "allow_pragma", False)))
+    if ignore:
+        options["ignore_fingerprints"] = policy.ignore_fingerprints | read_ignore_file(ignore)
+    if getattr(args, "allow_pragma", False):
+        options["allow_pragma"] = True
+    return Scrubber(rules, policy=policy, **{**options, **extra})
 
 
 def read_text(path: str) -> str:

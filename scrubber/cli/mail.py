@@ -14,7 +14,6 @@ import os
 import sys
 from typing import Any, NoReturn
 
-from ..engine import Scrubber
 from ..errors import ConfigError
 from ..mail.core import POISON_ACTIONS, MailFilter
 from ..mail.events import JsonlEvents
@@ -28,9 +27,7 @@ from ..mail.policy import (
     MailPolicy,
 )
 from ..mail.store import Attempts, Quarantine
-from ..model import Severity
-from ..packs import load_rules
-from .common import EXIT_OK, add_rules_args
+from .common import EXIT_OK, add_rules_args, scrubber_from_args
 
 EX_TEMPFAIL = 75
 QUARANTINE_KEY_ENV = "SCRUBBER_QUARANTINE_KEY"
@@ -76,10 +73,7 @@ def build_filter(args: argparse.Namespace) -> MailFilter:
     """A MailFilter from the command line (keys from SCRUBBER_KEY / SCRUBBER_QUARANTINE_KEY)."""
     logging.basicConfig(level=args.log_level.upper(), format="scrubber: %(message)s",
                         stream=sys.stderr)
-    rules = load_rules(*args.rules, builtin=not args.no_builtin, disable=args.disable)
-    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
-    scrubber = Scrubber(rules, kinds=kinds, min_severity=Severity.parse(args.min_severity),
-                        timeout=args.scan_timeout)
+    scrubber = scrubber_from_args(args, timeout=args.scan_timeout)
     limits = Limits(max_bytes=args.max_bytes, max_parts=args.max_parts,
                     max_depth=args.max_depth)
     policy = MailPolicy(scrubber, args.policy_name, args.binary, args.signed, args.encrypted,
