@@ -8,8 +8,15 @@ else
   export DEBIAN_FRONTEND=noninteractive
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   echo "postfix postfix/mailname string localhost.localdomain" | debconf-set-selections
+  created_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then  # forbid starting the system service on install
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
   apt-get update
   apt-get install -y --no-install-recommends postfix
+  if [ "$created_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 # the package enables its unit; this instance is never the system MTA
 if command -v systemctl >/dev/null 2>&1; then
