@@ -6,13 +6,16 @@ import dataclasses
 import functools
 import os
 import secrets
+from collections.abc import Iterable
 from typing import Any
+
+import regex
 
 from . import allow, decode, matcher, redact, resolve
 from .errors import ConfigError
 from .model import KINDS, Candidate, Finding, Policy, ScrubResult, Severity
 from .operators import check_marker, sealer_for
-from .packs import RuleSet, load_rules
+from .packs import RuleSet, known_name_rule, load_rules
 from .prefilter import Prefilter
 
 KEY_ENV = "SCRUBBER_KEY"
@@ -75,10 +78,16 @@ class Scrubber:
         self._priority = tuple(r.spec.priority for r in self._rules)
         self._prefilter = Prefilter([r.spec.keywords for r in self._rules],
                                     [r.spec.always_run for r in self._rules])
+        # names the caller passes in belong to one more rule, outside the prefilter
+        self._names_index = len(self._rules) if "pii" in p.kinds else -1
+        if self._names_index >= 0:
+            self._rules = (*self._rules, known_name_rule())
+            self._priority = (*self._priority, 0)
         self._seal = sealer_for(((r.id, r.operator) for r in self._rules), p.reversible_key,
                                 self._key)
         self._gate = allow.Gate(self.ruleset.allow, allow.marker_head(p.marker), self.fingerprint,
-                                frozenset(p.ignore_fingerprints), p.allow_pragma)
+                                frozenset(p.ignore_fingerprints), p.allow_pragma,
+                                allow.marker_pattern(p.marker))
 
     def __getstate__(self) -> dict[str, Any]:
         return {"policy": self.policy, "ruleset": self.ruleset, "key": self._key}
@@ -121,17 +130,42 @@ class Scrubber:
             found.extend(self._decoded(text))
         return allow.keep(found, text, self._gate)
 
-    def scrub(self, text: str) -> ScrubResult:
-        """Scrub ``text``: secrets keep their prefix, PII is replaced; everything else stays."""
+    def _known_names(self, text: str, names: Iterable[str]) -> list[Candidate]:
+        """Every whole-word, any-case occurrence of each given name and of its parts."""
+        wanted = set()
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError("names must be strings")
+            parts = name.split()
+            wanted.add(" ".join(parts))
+            wanted.update(p for p in parts if len(p.strip(".")) >= 2)
+        if not wanted or self._names_index < 0:
+            return []
+        words = "|".join(regex.escape(w).replace(r"\ ", r"\s+")
+                         for w in sorted(wanted, key=len, reverse=True))
+        pattern = regex.compile(rf"(?<!\w)(?:{words})(?!\w)", regex.IGNORECASE)
+        index = self._names_index
+        return [(m.start(), m.end(), index, m.start()) for m in pattern.finditer(text)]
+
+    def scrub(self, text: str, *, names: Iterable[str] = ()) -> ScrubResult:
+        """Scrub ``text``: secrets keep their prefix, PII is replaced; everything else stays.
+
+        ``names`` are people the caller already knows appear (the ticket's requester, an
+        assignee): each, and each of its words, is replaced wherever it occurs, any case
+        (rule ``person-known-name``; only when the policy's kinds include ``pii``).
+        """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
-        spans = resolve.resolve(self._candidates(text), self._priority)
+        found = self._candidates(text)
+        if names:
+            found.extend(allow.keep(self._known_names(text, names), text, self._gate))
+        spans = resolve.resolve(found, self._priority)
         return redact.redact(text, spans, self._rules, self._key, self.policy.marker,
                              self._seal)
 
-    def scan(self, text: str) -> list[Finding]:
+    def scan(self, text: str, *, names: Iterable[str] = ()) -> list[Finding]:
         """The findings ``scrub`` would redact, sorted and non-overlapping."""
-        return list(self.scrub(text).findings)
+        return list(self.scrub(text, names=names).findings)
 
     def fingerprint(self, value: str) -> str:
         """The keyed fingerprint this scrubber gives ``value`` (for revocation lists)."""
@@ -144,13 +178,13 @@ def default_scrubber() -> Scrubber:
     return Scrubber()
 
 
-def scrub(text: str) -> ScrubResult:
-    """Scrub ``text`` with the built-in packs.
+def scrub(text: str, *, names: Iterable[str] = ()) -> ScrubResult:
+    """Scrub ``text`` with the built-in packs (``names``: see ``Scrubber.scrub``).
 
     >>> scrub("write to jane@kestrel.io").text
     'write to <EMAIL_ADDRESS>'
     """
-    return default_scrubber().scrub(text)
+    return default_scrubber().scrub(text, names=names)
 
 
 def scan(text: str) -> list[Finding]:

@@ -123,6 +123,22 @@ class RuleSet:
         return tuple(r.id for r in self.rules)
 
 
+#: the rule that findings of caller-supplied names (``scrub(text, names=...)``) belong to
+KNOWN_NAME_RULE = "person-known-name"
+
+
+def known_name_rule() -> Rule:
+    """The rule for names the caller passes in: PERSON, numbered per ticket like the cue rules.
+
+    It has no pattern of its own: the engine searches the given names.
+    """
+    spec = RuleSpec(id=KNOWN_NAME_RULE, kind="pii", entity="PERSON", severity="medium",
+                    regex="(?!)", path="<engine>", pack="engine",
+                    description="A person name given by the caller (e.g. the ticket's requester).")
+    return Rule(spec, regex.compile("(?!)"), 0, (), Allow(), ops.token(), None, 0,
+                Severity.MEDIUM)
+
+
 def builtin_rules_dir() -> Path:
     """Where the built-in packs are: inside the installed package, else the source tree."""
     packaged = Path(str(importlib.resources.files("scrubber"))) / "rules"

@@ -20,14 +20,15 @@ def fingerprint(key: bytes, value: str) -> str:
 
 
 class _Tokens:
-    """Per-document numbering: the same (entity, value) always gets the same number."""
+    """Per-document numbering: the same (entity, value) always gets the same number; values
+    that differ only in case or spacing ("Jane  Doe", "JANE DOE") count as the same."""
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], int] = {}
         self._next: dict[str, int] = {}
 
     def __call__(self, entity: str, value: str) -> int:
-        key = (entity, value)
+        key = (entity, " ".join(value.casefold().split()))
         if key not in self._seen:
             self._next[entity] = self._next.get(entity, 0) + 1
             self._seen[key] = self._next[entity]

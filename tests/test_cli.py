@@ -118,3 +118,9 @@ def test_issue_5_mail_filter_fails_closed_even_on_a_bad_command_line() -> None:
     p = subprocess.run([sys.executable, "-m", "scrubber", "mail", "filter", "--no-such-option"],
                        input=b"Subject: x\r\n\r\nbody\r\n", capture_output=True, timeout=120)
     assert p.returncode == 75
+
+
+def test_issue_4_cli_name_option() -> None:
+    p = run("scrub", "--name", "Ngozi Okafor", stdin="Thanks, NGOZI OKAFOR\n")
+    assert p.returncode == 0
+    assert p.stdout == "Thanks, <PERSON_1>\n"

@@ -173,3 +173,29 @@ def test_issue_4_honorific_left_after_a_name_is_not_a_name(default: scrubber.Scr
     once = default.scrub("Dear Ms. Okafor,\nthanks for the quick reply").text
     assert once == "Dear Ms. <PERSON_1>,\nthanks for the quick reply"
     assert default.scrub(once).text == once
+
+
+def test_issue_4_names_the_caller_passes_in(default: scrubber.Scrubber) -> None:
+    text = "Ticket from Ngozi Okafor-Bell.\nngozi says the export fails; OKAFOR-BELL agrees."
+    r = default.scrub(text, names=["Ngozi Okafor-Bell"])
+    assert "gozi" not in r.text.lower()
+    assert "okafor" not in r.text.lower()
+    assert {f.rule_id for f in r.findings} == {"person-known-name"}
+    assert r.text.startswith("Ticket from <PERSON_1>.")
+    assert default.scrub(r.text, names=["Ngozi Okafor-Bell"]).text == r.text
+    assert scrubber.scrub("no names here", names=["Zed"]).text == "no names here"
+
+
+def test_names_are_ignored_when_pii_is_off(builtin_rules: scrubber.RuleSet) -> None:
+    secrets_only = scrubber.Scrubber(builtin_rules, kinds=("secret",))
+    assert secrets_only.scan("hello Ngozi", names=["Ngozi"]) == []
+    with pytest.raises(TypeError, match="names must be strings"):
+        scrubber.Scrubber(builtin_rules).scan("x", names=[b"Ngozi"])  # type: ignore[list-item]
+
+
+def test_issue_3_a_marker_inside_a_url_is_never_rematched(default: scrubber.Scrubber) -> None:
+    # the marker's own colon made "prefix[REDACTED" look like user:password in a URL
+    pat = expand("{{lbase32:52}}", "marker-url")
+    once = default.scrub(f"git clone https://{pat}@dev.azure.com/kestrel/app/_git/app").text
+    assert "[REDACTED:azure-devops-legacy-pat]@dev.azure.com" in once
+    assert default.scrub(once).text == once

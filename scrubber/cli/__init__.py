@@ -46,11 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("-o", "--output", metavar="DIR", help="write scrubbed files into DIR")
     out.add_argument("--in-place", action="store_true", help="replace files atomically")
     add_rules_args(p)
+    p.add_argument("--name", action="append", default=[], metavar="NAME",
+                   help="a person known to appear (e.g. the requester); repeatable")
     p = verbs.add_parser("scan", help="report findings (never the values)")
     p.set_defaults(handler=cmd_scan)
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--format", default="text", choices=FORMATS)
     add_rules_args(p)
+    p.add_argument("--name", action="append", default=[], metavar="NAME",
+                   help="a person known to appear (e.g. the requester); repeatable")
     rules = verbs.add_parser("rules", help="inspect and test rule packs")
     rverbs = rules.add_subparsers(dest="rules_verb", required=True)
     p = rverbs.add_parser("list", help="list the loaded rules")
@@ -75,7 +79,7 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     if len(paths) > 1 and not (args.in_place or args.output):
         raise UsageError("several files need --in-place or --output DIR")
     for path in paths:
-        text = scrubber.scrub(read_text(path)).text
+        text = scrubber.scrub(read_text(path), names=args.name).text
         if args.in_place:
             write_atomic(Path(path), text)
         elif args.output:
@@ -92,7 +96,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     located = []
     for path in args.paths or ["-"]:
         text = read_text(path)
-        located.extend(locate("<stdin>" if path == "-" else path, text, scrubber.scan(text)))
+        found = scrubber.scan(text, names=args.name)
+        located.extend(locate("<stdin>" if path == "-" else path, text, found))
     sys.stdout.write(render(located, args.format))
     return EXIT_FOUND if located else EXIT_OK
 
