@@ -1,4 +1,4 @@
-"""Decoded views of a text (URL, entities, escapes, base64, soft wraps) mapped back to it.
+"""Decoded views of a text (URL, entities, escapes, base64, wraps, invisibles) mapped back.
 
 A key pasted as ``sk%5Flive%5F...``, ``&#115;k_live...``, ``"sk_live_\\u0041..."``,
 inside a base64 blob, or split by a mail client's line wrap is invisible to a
@@ -36,6 +36,8 @@ MARGIN = 1024
 #: a wrapped line: between these lengths (mail clients wrap at 72-78 columns; a longer
 #: line was not wrapped), ending inside a token, continued on the next line
 WRAP_MIN, WRAP_MAX = 60, 80
+#: characters that render as nothing: zero-width space/joiners, word joiner, BOM, soft hyphen
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+")
 _WRAP = re.compile(r"(?<=[A-Za-z0-9_+/-])\r?\n(?:>[ >]*)?(?=[A-Za-z0-9_+/=-])")
 
 
@@ -168,6 +170,11 @@ def _base64(text: str, max_blobs: int) -> Iterator[Replacement]:
             yield m.start(), m.end(), decoded
 
 
+def _invisible(text: str) -> Iterator[Replacement]:
+    for m in _INVISIBLE.finditer(text):
+        yield m.start(), m.end(), ""
+
+
 def _unwrap(text: str) -> Iterator[Replacement]:
     for m in _WRAP.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
@@ -182,6 +189,7 @@ DECODERS: tuple[tuple[str, str | None, Decoder], ...] = (
     ("escapes", "\\", lambda t, _: _escapes(t)),
     ("base64", None, lambda t, lim: _base64(t, lim.max_blobs)),
     ("unwrap", "\n", lambda t, _: _unwrap(t)),
+    ("invisible", None, lambda t, _: _invisible(t) if not t.isascii() else iter(())),
 )
 
 

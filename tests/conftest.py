@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import scrubber
 from scrubber.packs import RuleSet
 
 TEST_KEY = b"tests-fixed-key-0123456789abcdef"
+
+# CI runs the same examples every time (a red run is reproducible); run the exploratory
+# profile with SCRUBBER_HYPOTHESIS_PROFILE=long to search further.
+settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=3000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("SCRUBBER_HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

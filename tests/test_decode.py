@@ -35,6 +35,9 @@ ENCODINGS = {
     "base64url": lambda k: base64.urlsafe_b64encode(f"token={k}&x=1".encode()).decode(),
     "soft wrap": lambda k: "x" * 50 + " token " + k[:17] + "\n" + k[17:] + " thanks",
     "quoted soft wrap": lambda k: "> " + "x" * 60 + " " + k[:11] + "\n> " + k[11:] + "\n",
+    "zero-width characters": lambda k: "key " + "\u200b".join(k[i:i + 5]
+                                                               for i in range(0, len(k), 5)),
+    "soft hyphens": lambda k: f"key {k[:12]}\u00ad{k[12:24]}\u00ad{k[24:]}",
     "url in base64": lambda k: base64.b64encode(
         ("https://kestrel.dev/?t=" + k.replace("_", "%5F")).encode()).decode(),
 }

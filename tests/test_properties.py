@@ -3,9 +3,7 @@ reconstruction, prefilter on == off, and no example secret surviving in any cont
 
 from __future__ import annotations
 
-import os
-
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import scrubber
@@ -25,11 +23,7 @@ FILLER = [
     "\t", "日本語のテキスト", "🙂", "order 4111111111111112", "v2.31.0",
 ]
 
-settings.register_profile("ci", max_examples=150, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=3000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("SCRUBBER_HYPOTHESIS_PROFILE", "ci"))
+# hypothesis profiles ("ci": deterministic; "long": exploratory) are set in conftest.py
 
 pieces = st.one_of(
     st.sampled_from(FILLER),
