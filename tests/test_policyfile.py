@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,15 +37,9 @@ rules:
 
 
 @pytest.fixture
-def write_policy(tmp_path: Path) -> Callable[[str], Path]:
-    counter = iter(range(1000))
-
-    def write(body: str) -> Path:
-        path = tmp_path / f"policy{next(counter)}.yaml"
-        path.write_text(textwrap.dedent(body).lstrip(), encoding="utf-8")
-        return path
-
-    return write
+def write_policy(write_pack: Callable[[str], Path]) -> Callable[[str], Path]:
+    """A policy file is written like a pack: dedented YAML in a fresh temp file."""
+    return write_pack
 
 
 def test_there_are_at_least_five_invalid_fixtures() -> None:
