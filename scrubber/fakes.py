@@ -126,17 +126,7 @@ def _age(rng: random.Random, _: str) -> str:
     return (hrp + "1" + "".join(BECH32[d] for d in data) + bech32_checksum(hrp, data)).upper()
 
 
-SPECIAL: Mapping[str, Callable[[random.Random, str], str]] = MappingProxyType({
-    "crc32": _crc32,
-    "card": _card,
-    "iban": _iban,
-    "ssn": _ssn,
-    "jwt": _jwt,
-    "azure": _azure,
-    "azure_url": _azure_url,
-    "cask": _cask,
-    "age": _age,
-})
+
 
 
 def _generate(name: str, arg: str, rng: random.Random) -> str:
@@ -262,5 +252,18 @@ def _token(rng: random.Random, size: str) -> str:
             return value
 
 
-SPECIAL = MappingProxyType({**SPECIAL, "stdnum": _stdnum, "nino": _nino, "mac": _mac,
-                            "token": _token})
+SPECIAL: Mapping[str, Callable[[random.Random, str], str]] = MappingProxyType({
+    "crc32": _crc32,
+    "card": _card,
+    "iban": _iban,
+    "ssn": _ssn,
+    "jwt": _jwt,
+    "azure": _azure,
+    "azure_url": _azure_url,
+    "cask": _cask,
+    "age": _age,
+    "stdnum": _stdnum,
+    "nino": _nino,
+    "mac": _mac,
+    "token": _token,
+})

@@ -307,23 +307,7 @@ def jwt() -> Predicate:
     return _jwt
 
 
-BUILTIN: Mapping[str, Factory] = MappingProxyType({
-    "length": length,
-    "entropy": entropy,
-    "not_placeholder": not_placeholder,
-    "not_identifier": not_identifier,
-    "crc32_base62": crc32_base62,
-    "luhn": luhn,
-    "payment_card": payment_card,
-    "iban": iban,
-    "stdnum": stdnum,
-    "phone": phone,
-    "ip": ip,
-    "jwt": jwt,
-    "azure_identifiable": azure_identifiable,
-    "cask": cask,
-    "bech32": bech32,
-})
+
 
 
 # --------------------------------------------------------------------------- PII structure
@@ -381,4 +365,22 @@ def person_name(deny: Sequence[str] = ()) -> Predicate:
     return functools.partial(_person_name, deny=frozenset(w.lower() for w in deny))
 
 
-BUILTIN = MappingProxyType({**BUILTIN, "uk_nino": uk_nino, "person_name": person_name})
+BUILTIN: Mapping[str, Factory] = MappingProxyType({
+    "length": length,
+    "entropy": entropy,
+    "not_placeholder": not_placeholder,
+    "not_identifier": not_identifier,
+    "crc32_base62": crc32_base62,
+    "luhn": luhn,
+    "payment_card": payment_card,
+    "iban": iban,
+    "stdnum": stdnum,
+    "phone": phone,
+    "ip": ip,
+    "jwt": jwt,
+    "azure_identifiable": azure_identifiable,
+    "cask": cask,
+    "bech32": bech32,
+    "uk_nino": uk_nino,
+    "person_name": person_name,
+})
