@@ -26,7 +26,7 @@ from scrubber.fakes import expand
 from scrubber.mail import MailPolicy, scrub_message
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.mail.mta import Daemon, Postfix, Sink, wait_for
+from tests.mail.mta import Daemon, Postfix, running_postfix, wait_for
 
 N = int(os.environ.get("SCRUBBER_BENCH_MAIL_N", "40"))
 KEY = b"bench-fixed-key-0123456789abcdef"
@@ -69,15 +69,8 @@ def test_mail_scrub_message_8kb_ticket(benchmark: Any) -> None:
 
 @pytest.fixture(scope="module")
 def mta() -> Iterator[Postfix]:
-    sink = Sink()
-    sink.start()
-    pf = Postfix(sink)
-    try:
-        pf.start()
+    with running_postfix() as pf:
         yield pf
-    finally:
-        pf.stop()
-        sink.stop()
 
 
 def _send_all(pf: Postfix, port: str, tag: str) -> float:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate, getaddresses
@@ -147,3 +149,17 @@ def stub_message(raw: bytes, ref: str, reason: str) -> bytes:
               f"Reference: {ref}. An operator can review it in the quarantine.",
               ""]
     return "\r\n".join(lines).encode("ascii")
+
+
+async def serve_until_signal(server: asyncio.AbstractServer, name: str, host: str, port: int,
+                             ready: asyncio.Event | None = None) -> None:
+    """Keep a started front-end server running until SIGTERM or SIGINT."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("%s listening on %s:%d", name, host, port)
+    if ready:
+        ready.set()
+    async with server:
+        await stop.wait()

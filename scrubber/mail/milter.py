@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .core import MailFilter, Outcome
+from .core import MailFilter, Outcome, serve_until_signal
 from .headers import skipped
 from .mime import Field, parse_entity
 
@@ -157,12 +156,4 @@ async def serve(milter: Milter, host: str, port: int,
                 ready: asyncio.Event | None = None) -> None:
     """Listen on ``host:port`` until SIGTERM/SIGINT."""
     server = await asyncio.start_server(milter.session, host, port)
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    log.info("milter listening on %s:%d", host, port)
-    if ready:
-        ready.set()
-    async with server:
-        await stop.wait()
+    await serve_until_signal(server, "milter", host, port, ready)

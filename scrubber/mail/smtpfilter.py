@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from .core import MailFilter
+from .core import MailFilter, serve_until_signal
 from .pipe import relay
 
 log = logging.getLogger("scrubber.mail")
@@ -74,11 +73,4 @@ async def serve(handler: FilterHandler, host: str, port: int,
         lambda: FailClosedSMTP(handler, data_size_limit=None, enable_SMTPUTF8=True,
                                decode_data=False, ident="scrubber"),
         host, port)
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    log.info("smtp filter listening on %s:%d", host, port)
-    if ready:
-        ready.set()
-    async with server:
-        await stop.wait()
+    await serve_until_signal(server, "smtp filter", host, port, ready)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import sysconfig
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -337,3 +338,17 @@ anvil unix - - n - 1 anvil
 scache unix - - n - 1 scache
 postlog unix-dgram n - n - 1 postlogd
 """
+
+
+@contextlib.contextmanager
+def running_postfix() -> Iterator[Postfix]:
+    """A throw-away Postfix on loopback delivering to a fresh sink, stopped afterwards."""
+    sink = Sink()
+    sink.start()
+    pf = Postfix(sink)
+    try:
+        pf.start()
+        yield pf
+    finally:
+        pf.stop()
+        sink.stop()

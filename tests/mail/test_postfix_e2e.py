@@ -21,7 +21,7 @@ import pytest
 from scrubber.fakes import expand
 
 from . import cases
-from .mta import Daemon, Postfix, Sink, wait_for
+from .mta import Daemon, Postfix, running_postfix, wait_for
 
 KEY = expand("sk-proj-{{b64url:74}}T3BlbkFJ{{b64url:74}}", "mail-e2e")
 TOKEN = expand("{{crc32:ghp_}}", "mail-e2e")
@@ -76,15 +76,8 @@ def strip_trace(data: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def mta() -> Iterator[Postfix]:
-    sink = Sink()
-    sink.start()
-    pf = Postfix(sink)
-    try:
-        pf.start()
+    with running_postfix() as pf:
         yield pf
-    finally:
-        pf.stop()
-        sink.stop()
 
 
 def smtp_filter(pf: Postfix, *extra: str) -> Daemon:
