@@ -7,6 +7,8 @@ original text: ``text[start:end]`` is the value to redact and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import regex
 
 from .errors import ScanTimeout
@@ -28,6 +30,108 @@ def find(rule: Rule, index: int, text: str, timeout: float) -> list[Candidate]:
     except TimeoutError:
         raise ScanTimeout(rule.id, timeout) from None
     return out
+
+
+def find_at(rule: Rule, index: int, text: str, starts: list[int],
+            timeout: float) -> list[Candidate]:
+    """``find`` for an anchored rule: try the match only at ``starts`` (ascending).
+
+    Gives exactly ``find``'s result when every match of the rule starts at one of
+    ``starts``: like ``finditer``, a try inside the previous match is skipped.
+    """
+    out: list[Candidate] = []
+    match = rule.pattern.match
+    cursor = 0
+    try:
+        for pos in starts:
+            if pos < cursor:
+                continue
+            m = match(text, pos, timeout=timeout)
+            if m is None or m.end() == pos:
+                continue
+            cursor = m.end()
+            cand = _candidate(rule, index, m, text)
+            if cand is not None:
+                out.append(cand)
+    except TimeoutError:
+        raise ScanTimeout(rule.id, timeout) from None
+    return out
+
+
+def find_in(rule: Rule, index: int, text: str, ranges: list[tuple[int, int]], reach: int,
+            timeout: float) -> list[Candidate]:
+    """``find`` when every match of the rule starts inside one of ``ranges``.
+
+    ``ranges`` are ascending, disjoint ``(lo, hi)`` bounds for a match's start;
+    ``reach`` is the rule's (``scrubber.reach``): each search reads at most
+    ``hi + reach`` characters, which cannot change a match starting at or before
+    ``hi``, so the result is exactly ``find``'s.
+    """
+    out: list[Candidate] = []
+    search = rule.pattern.search
+    cursor, size = 0, len(text)
+    try:
+        for lo, hi in ranges:
+            pos = max(lo, cursor)
+            while pos <= hi:
+                m = search(text, pos, min(size, hi + reach), timeout=timeout)
+                if m is None or m.start() > hi:
+                    break
+                pos = cursor = m.end() if m.end() > m.start() else m.end() + 1
+                cand = _candidate(rule, index, m, text)
+                if cand is not None:
+                    out.append(cand)
+    except TimeoutError:
+        raise ScanTimeout(rule.id, timeout) from None
+    return out
+
+
+def near(regions: Sequence[tuple[int, int]], reach: int | None, size: int
+         ) -> list[tuple[int, int]]:
+    """Start ranges of matches (of at most ``reach`` characters) that touch ``regions``.
+
+    ``regions`` are ascending ``[start, end)`` spans; the result is ascending, disjoint,
+    inclusive ``(lo, hi)`` ranges, as ``find_in`` takes. An unbounded reach gives the
+    whole text.
+    """
+    if reach is None:
+        return [(0, size)]
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(regions):
+        lo, hi = max(0, start - reach), min(size, end)
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def within(positions: list[int], ranges: list[tuple[int, int]]) -> list[int]:
+    """The ascending ``positions`` that fall inside one of the ascending ``ranges``."""
+    out: list[int] = []
+    i = 0
+    for pos in positions:
+        while i < len(ranges) and ranges[i][1] < pos:
+            i += 1
+        if i == len(ranges):
+            break
+        if ranges[i][0] <= pos:
+            out.append(pos)
+    return out
+
+
+def unanchored(rule: Rule, text: str) -> list[int]:
+    """Start offsets of matches of ``rule`` in ``text`` that begin at none of its keywords.
+
+    Empty for a rule correctly declared ``anchored``; how packs' examples and the
+    tests check that declaration.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return []
+    words = tuple(k.lower() for k in rule.spec.keywords)
+    return [m.start() for m in rule.pattern.finditer(text)
+            if not lowered.startswith(words, m.start())]
 
 
 def _candidate(rule: Rule, index: int, m: regex.Match[str], text: str) -> Candidate | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import re
+import string
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +23,93 @@ from . import operators as ops
 from . import validators as vals
 from .errors import ConfigError, Problem, RulePackError
 from .model import Severity
+from .reach import reach
 from .spec import AllowSpec, Call, PackSpec, Pos, RuleSpec, parse_pack
 
 REGEX_FLAGS: Mapping[str, int] = MappingProxyType({
     "ignorecase": regex.IGNORECASE, "multiline": regex.MULTILINE, "dotall": regex.DOTALL,
     "verbose": regex.VERBOSE})
 PACK_SUFFIXES = (".yaml", ".yml")
+#: items a user regex's counted repeats may expand to when compiled (``a{4294967294}`` would
+#: take the machine's memory in ``regex.compile``; built-in rules stay far below)
+MAX_REGEX_ITEMS = 100_000
+_COUNT = re.compile(r"\{(\d*)(?:,\d*)?\}")
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """The index after the character class opening at ``i`` (its first unescaped ``]``)."""
+    j = i + 1
+    j += pattern.startswith("^", j)
+    j += pattern.startswith("]", j)
+    while j < len(pattern) and pattern[j] != "]":
+        j += 2 if pattern[j] == "\\" else 1
+    return j + 1
+
+
+def regex_items(pattern: str) -> int:
+    """An upper bound on the items ``pattern``'s counted repeats expand to when compiled.
+
+    ``regex`` unrolls the minimum count of ``X{m}`` and ``X{m,n}``, so ``(?:ab){3}`` costs 6.
+    The scan is deliberately rough: it never undercounts a repeat.
+    """
+    stack, last, i = [0], 1, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        count = _COUNT.match(pattern, i) if ch == "{" else None
+        if count and count.group() != "{}":
+            digits = count.group(1).lstrip("0") or "0"
+            times = int(digits) if len(digits) < 10 else 10 ** 10
+            stack[-1] += last * (max(times, 1) - 1)
+            last *= max(times, 1)
+            i = count.end()
+            continue
+        if ch == "(":
+            stack.append(0)
+        elif ch == ")" and len(stack) > 1:
+            last = max(stack.pop(), 1)
+            stack[-1] += last
+        else:
+            last = 1
+            stack[-1] += 1
+            if ch == "[":
+                i = _class_end(pattern, i)
+                continue
+            i += ch == "\\"
+        i += 1
+    return sum(stack)
+
+
+def plain_template(params: Mapping[str, Any], name: str = "template") -> None:
+    """Raise ValueError unless ``params[name]`` (if given) is a string whose fields carry no
+    format spec or conversion: ``{entity:>99999999999}`` would build a huge string."""
+    if name not in params:
+        return
+    template = params[name]
+    if not isinstance(template, str):
+        raise ValueError(f"{name} must be a string")
+    try:
+        fields = [(field, spec, conv) for _, field, spec, conv
+                  in string.Formatter().parse(template)]
+    except ValueError as exc:
+        raise ValueError(f"{name} {template!r} is not a valid template ({exc})") from None
+    if any(field is not None and (spec or conv) for field, spec, conv in fields):
+        raise ValueError(f"{name} {template!r}: fields take no format spec or conversion")
+
+
+def _reason(exc: Exception) -> str:
+    """A factory's error as text; a type other than ValueError/TypeError is named."""
+    if isinstance(exc, ValueError | TypeError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def compile_user_regex(pattern: str, flags: int = 0) -> regex.Pattern[str]:
+    """``regex.compile`` for a regex from a pack or policy; ``regex.error`` when it is too large."""
+    items = regex_items(pattern)
+    if items > MAX_REGEX_ITEMS:
+        raise regex.error(f"counted repeats expand to about {items} items (at most "
+                          f"{MAX_REGEX_ITEMS})")
+    return regex.compile(pattern, flags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +172,8 @@ class Rule:
     prefix_chars: int
     severity: Severity
     context: Context | None = None
+    #: how far right of a match's start the regex reads (``scrubber.reach``); None: unbounded
+    reach: int | None = None
 
     @property
     def id(self) -> str:
@@ -202,7 +287,7 @@ class _Compiler:
         compiled = []
         for pattern in allow.regexes:
             try:
-                compiled.append(regex.compile(pattern))
+                compiled.append(compile_user_regex(pattern))
             except regex.error as exc:
                 if spec is not None:
                     self.problem(spec, "allow", f"allow regex does not compile: {exc}")
@@ -220,7 +305,7 @@ class _Compiler:
         for f in spec.flags:
             flags |= REGEX_FLAGS[f]
         try:
-            return regex.compile(spec.regex, flags)
+            return compile_user_regex(spec.regex, flags)
         except regex.error as exc:
             self.problem(spec, "regex", f"regex does not compile: {exc}")
             return None
@@ -257,11 +342,13 @@ class _Compiler:
     def build(self, spec: RuleSpec, call: Call, factory: Any, params: dict[str, Any],
               custom: bool = False) -> Any:
         try:
+            plain_template(params)
             if custom:
                 return _bind_custom(factory, params)
             return factory(**params)
-        except (TypeError, ValueError) as exc:
-            self.problem(spec, "", f"bad parameters for '{call.name}': {exc}", pos=call.pos)
+        except Exception as exc:  # any failure of a factory means its parameters are bad
+            self.problem(spec, "", f"bad parameters for '{call.name}': {_reason(exc)}",
+                         pos=call.pos)
             return None
 
     def operator(self, spec: RuleSpec, call: Call, pattern: regex.Pattern[str]
@@ -301,7 +388,8 @@ class _Compiler:
         context = Context(_words(ctx.require), _words(ctx.exclude), ctx.window) \
             if ctx.require or ctx.exclude else None
         return Rule(spec, pattern, secret_group, tuple(preds), allow, op[0], op[1], op[2],
-                    Severity.parse(severity or spec.severity), context)
+                    Severity.parse(severity or spec.severity), context,
+                    reach(spec.regex, pattern.flags))
 
 
 def _default_group(spec: RuleSpec, pattern: regex.Pattern[str]) -> int | str:

@@ -1,43 +1,68 @@
-"""Keyword prefilter: one Aho-Corasick pass tells which rules can match.
+"""Keyword prefilter: one Aho-Corasick pass picks the rules to run and where anchored ones start.
 
-It returns rule indices only, never offsets, so case folding that changes a
-string's length cannot corrupt a span. It may over-select (a keyword present
-but no match) but never under-select: a rule whose match contains one of its
-keywords is always selected.
+It may over-select (a keyword present but no match) but never under-select: a
+rule whose match contains one of its keywords is always selected. For rules
+declared ``anchored`` (every match starts at one of their keywords) it also
+returns the keyword start offsets, so the matcher tries those positions only
+instead of scanning the whole text. Offsets come from ``text.lower()``; when
+lower-casing changes the text's length (a few non-ASCII letters do) the offsets
+are not trusted and anchored rules fall back to a whole-text scan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 import ahocorasick
+
+#: a selection: the rule indices to run, ascending, and for anchored rules the
+#: ascending keyword start offsets to try (``None``: offsets unusable, scan whole text)
+Selection = tuple[list[int], Mapping[int, list[int]] | None]
+
+_NO_STARTS: Mapping[int, list[int]] = MappingProxyType({})
 
 
 class Prefilter:
     """Selects candidate rules for a text from the rules' case-insensitive keywords."""
 
-    def __init__(self, keywords: Sequence[tuple[str, ...]], always: Sequence[bool]) -> None:
+    def __init__(self, keywords: Sequence[tuple[str, ...]], always: Sequence[bool],
+                 anchored: Sequence[bool] = ()) -> None:
         by_word: dict[str, list[int]] = {}
         for index, words in enumerate(keywords):
             for word in words:
                 by_word.setdefault(word.lower(), []).append(index)
         self._always = tuple(i for i, flag in enumerate(always) if flag or not keywords[i])
+        self._anchored = frozenset(i for i, flag in enumerate(anchored) if flag)
         self._automaton: ahocorasick.Automaton | None = None
         if by_word:
             automaton = ahocorasick.Automaton()
             for word, indices in by_word.items():
-                automaton.add_word(word, tuple(indices))
+                automaton.add_word(word, (len(word) - 1, tuple(indices),
+                                          tuple(i for i in indices if i in self._anchored)))
             automaton.make_automaton()
             self._automaton = automaton
         self._count = len(keywords)
 
     def candidates(self, text: str) -> list[int]:
         """Indices of the rules that may match ``text``, ascending."""
+        return self.select(text)[0]
+
+    def select(self, text: str) -> Selection:
+        """The rules that may match ``text`` and, for anchored ones, where to try them."""
         selected = set(self._always)
-        if self._automaton is not None and text:
-            for _end, indices in self._automaton.iter(text.lower()):
-                selected.update(indices)
-        return sorted(selected)
+        if self._automaton is None or not text:
+            return sorted(selected), _NO_STARTS
+        lowered = text.lower()
+        aligned = len(lowered) == len(text)  # lower() only ever lengthens a string
+        starts: dict[int, set[int]] = {}
+        for end, (back, indices, anchored) in self._automaton.iter(lowered):
+            selected.update(indices)
+            for index in anchored:
+                starts.setdefault(index, set()).add(end - back)
+        if not aligned:
+            return sorted(selected), None
+        return sorted(selected), {i: sorted(s) for i, s in starts.items()}
 
     def everything(self) -> list[int]:
         """Every rule index: what a run without the prefilter scans."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from . import matcher
 from .engine import Scrubber
 from .errors import Problem, ScanError
 from .fakes import expand
@@ -94,6 +95,7 @@ def _check_match(case: Case, mine: list, out: str) -> list[Problem]:  # type: ig
     if not spec.always_run and not any(k.lower() in case.text.lower() for k in spec.keywords):
         problems.append(_fail(case, "contains none of the rule's keywords, so the prefilter "
                                     "would skip it"))
+    problems.extend(_anchor_problems(case, case.text))
     if len(mine) != 1:
         return [*problems, _fail(case, f"expected exactly one finding, got {len(mine)}")]
     found = case.text[mine[0].start:mine[0].end]
@@ -152,6 +154,15 @@ def removed(p: Pasted, text: str, result: ScrubResult) -> bool:
     return covered and (len(hidden) < 8 or hidden not in result.text)
 
 
+def _anchor_problems(case: Case, text: str) -> list[Problem]:
+    """An ``anchored`` rule's every match must start at one of its keywords."""
+    if not case.rule.spec.anchored:
+        return []
+    return [_fail(case, f"a match starts at offset {at}, not at a keyword, but the rule is "
+                        "anchored (add the word it starts with to keywords)")
+            for at in matcher.unanchored(case.rule, text)[:1]]
+
+
 def run_contexts(case: Case, scrubber: Scrubber) -> list[Problem]:
     """The example's match must be found, and its secret removed, in every context."""
     p = pasted(case, scrubber)
@@ -162,6 +173,7 @@ def run_contexts(case: Case, scrubber: Scrubber) -> list[Problem]:
     problems = []
     for name, template in CONTEXTS:
         text = template.format(secret=p.match)
+        problems.extend(_anchor_problems(case, text))
         if not removed(p, text, scrubber.scrub(text)):
             problems.append(_fail(case, f"not removed in context '{name}'"))
     return problems

@@ -100,6 +100,7 @@ class RuleSpec:
     path: str
     keywords: tuple[str, ...] = ()
     always_run: bool = False
+    anchored: bool = False  # every match starts at one of the keywords (see matcher.find_at)
     description: str = ""
     flags: tuple[str, ...] = ()
     secret_group: str | int | None = None
@@ -149,6 +150,21 @@ class PackSpec:
 # --------------------------------------------------------------------------- YAML with marks
 
 
+#: how deep a pack's YAML may nest (a recursive alias nests forever)
+MAX_YAML_DEPTH = 64
+#: values built beyond one per character of the file: aliases cannot expand a small file
+#: into millions of values ("billion laughs")
+YAML_NODE_ALLOWANCE = 10_000
+
+
+class _TooLarge(Exception):
+    """The document nests too deeply, or its aliases expand too far; ``mark`` says where."""
+
+    def __init__(self, mark: Any) -> None:
+        super().__init__()
+        self.mark = mark
+
+
 @dataclass
 class _Doc:
     """A YAML document as plain Python values plus the position of every node."""
@@ -156,6 +172,9 @@ class _Doc:
     path: str
     marks: dict[Path, Pos] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    budget: int = YAML_NODE_ALLOWANCE
+    scalars: yaml.constructor.SafeConstructor = field(
+        default_factory=yaml.constructor.SafeConstructor)
 
     def at(self, path: Path) -> Pos:
         while path and path not in self.marks:
@@ -168,15 +187,27 @@ class _Doc:
         self.problems.append(Problem(self.path, pos.line, pos.col, message, rule, hint))
 
 
-_SCALARS = yaml.constructor.SafeConstructor()
+def _scalar(node: yaml.Node, doc: _Doc) -> Any:
+    """A scalar's value; a value its tag cannot read (``2024-13-45``, ``!!int x``) is a problem."""
+    try:
+        return doc.scalars.construct_object(node)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        mark = node.start_mark
+        doc.problems.append(Problem(doc.path, mark.line + 1, mark.column + 1,
+                                    f"cannot read value as {node.tag}",
+                                    hint="quote it to make it a string"))
+        return None
 
 
 def _construct(node: yaml.Node, path: Path, doc: _Doc) -> Any:
+    doc.budget -= 1
+    if doc.budget < 0 or len(path) > MAX_YAML_DEPTH:
+        raise _TooLarge(node.start_mark)
     doc.marks[path] = Pos(node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for knode, vnode in node.value:
-            key = _SCALARS.construct_object(knode) if isinstance(knode, yaml.ScalarNode) else None
+            key = _scalar(knode, doc) if isinstance(knode, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 doc.problem(path, "mapping keys must be plain strings")
                 continue
@@ -188,11 +219,11 @@ def _construct(node: yaml.Node, path: Path, doc: _Doc) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, (*path, i), doc) for i, item in enumerate(node.value)]
-    return _SCALARS.construct_object(node)
+    return _scalar(node, doc)
 
 
 def _load_yaml(text: str, path: str) -> tuple[Any, _Doc]:
-    doc = _Doc(path)
+    doc = _Doc(path, budget=len(text) + YAML_NODE_ALLOWANCE)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         node = yaml.compose(text, Loader=loader)
@@ -202,10 +233,20 @@ def _load_yaml(text: str, path: str) -> tuple[Any, _Doc]:
         reason = getattr(exc, "problem", None) or "invalid YAML"
         doc.problems.append(Problem(path, line, col, f"invalid YAML: {reason}"))
         return None, doc
+    except RecursionError:  # the pure-Python loader recurses per nesting level
+        doc.problems.append(Problem(path, 1, 1, "invalid YAML: nested too deeply"))
+        return None, doc
     if node is None:
         doc.problems.append(Problem(path, 1, 1, "empty pack", hint="expected 'schema: 1'"))
         return None, doc
-    return _construct(node, (), doc), doc
+    try:
+        return _construct(node, (), doc), doc
+    except _TooLarge as exc:
+        doc.problems.append(Problem(path, exc.mark.line + 1, exc.mark.column + 1,
+                                    "YAML nests too deeply or its aliases expand too far",
+                                    hint=f"at most {MAX_YAML_DEPTH} levels; an alias may not "
+                                         "contain itself"))
+        return None, doc
 
 
 # --------------------------------------------------------------------------- field checks
@@ -233,6 +274,7 @@ RULE_FIELDS: Mapping[str, tuple[Check, str]] = MappingProxyType({
     "severity": (lambda v: v in SEVERITIES, "one of: " + ", ".join(SEVERITIES)),
     "keywords": (_is_str_list, "a list of non-empty strings"),
     "always_run": (lambda v: isinstance(v, bool), "true or false"),
+    "anchored": (lambda v: isinstance(v, bool), "true or false"),
     "regex": (_is_str, "a non-empty string"),
     "flags": (lambda v: _is_str_list(v) and set(v) <= set(FLAGS), "a list of: " + ", ".join(FLAGS)),
     "secret_group": (lambda v: _is_str(v) or _is_int(v), "a group name or number"),
@@ -387,6 +429,10 @@ def _rule(doc: _Doc, path: Path, data: Any, defaults: dict[str, Any], pack: str)
         doc.problem(path, "rule has no keywords", rid,
                     "add literal keywords for the prefilter, or set always_run: true")
         ok = False
+    if ok and merged.get("anchored") and (merged.get("always_run") or not merged.get("keywords")):
+        doc.problem((*path, "anchored"), "an anchored rule needs keywords and no always_run", rid,
+                    "anchored: true says every match starts at one of the keywords")
+        ok = False
     if rid is None or not isinstance(merged.get("regex"), str):
         return None
     if not ok:  # keep what is usable so the regex and validators get checked too
@@ -405,7 +451,8 @@ def _rule(doc: _Doc, path: Path, data: Any, defaults: dict[str, Any], pack: str)
         id=rid, kind=merged["kind"], entity=merged["entity"],
         severity=merged.get("severity", "high" if merged["kind"] == "secret" else "medium"),
         regex=merged["regex"], path=doc.path, keywords=tuple(merged.get("keywords", ())),
-        always_run=merged.get("always_run", False), description=merged.get("description", ""),
+        always_run=merged.get("always_run", False), anchored=merged.get("anchored", False),
+        description=merged.get("description", ""),
         flags=tuple(merged.get("flags", ())), secret_group=merged.get("secret_group"),
         priority=merged.get("priority", 0), validators=tuple(c for c in calls if c),
         allow=_allow(doc, (*path, "allow"), merged.get("allow"), rid), redact=redact,
