@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import pickle
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,6 +20,7 @@ from typing import Any
 
 import regex
 
+from . import cache
 from . import operators as ops
 from . import validators as vals
 from .errors import ConfigError, Problem, RulePackError
@@ -513,6 +515,30 @@ def load_rules(*paths: str | Path, builtin: bool = True, enable: Iterable[str] |
     True
     """
     files = pack_files(([builtin_rules_dir()] if builtin else []) + list(paths))
+    if validators or operators:  # code the cache cannot key
+        specs, problems = read_packs(files)
+        return compile_packs(specs, problems, enable=enable, disable=disable,
+                             validators=validators, operators=operators)
+    return _cached_rules(files, None if enable is None else sorted(enable), sorted(disable))
+
+
+def _cached_rules(files: list[Path], enable: list[str] | None, disable: list[str]) -> RuleSet:
+    """Compile ``files`` (or reuse the compiled set cached for exactly this content)."""
+    try:
+        name = cache.key("rules", repr((enable, disable)),
+                         *(p for f in files for p in (str(f.resolve()), f.read_bytes())))
+    except OSError:
+        name = None  # an unreadable pack: read_packs reports it
+    blob = cache.read("rules", name) if name else None
+    if blob is not None:
+        try:
+            found = pickle.loads(blob)
+        except Exception:  # a corrupt entry is a miss, never an error
+            found = None
+        if isinstance(found, RuleSet):
+            return found
     specs, problems = read_packs(files)
-    return compile_packs(specs, problems, enable=enable, disable=disable,
-                         validators=validators, operators=operators)
+    rules = compile_packs(specs, problems, enable=enable, disable=disable)
+    if name:
+        cache.write("rules", name, pickle.dumps(rules, pickle.HIGHEST_PROTOCOL))
+    return rules

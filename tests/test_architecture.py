@@ -9,13 +9,14 @@ import pytest
 
 PKG = Path(__file__).parents[1] / "scrubber"
 LAYERS = [
-    {"errors"},
+    {"errors", "cache"},
     {"model", "checksums"},
-    {"spec", "validators", "operators"},
+    {"spec", "validators", "operators", "reach"},
     {"packs", "fakes"},
-    {"prefilter", "matcher", "allow", "resolve", "redact", "report", "decode"},
+    {"prefilter", "matcher", "allow", "resolve", "redact", "report", "decode", "lint"},
+    {"accel"},
     {"engine"},
-    {"ruletest", "mail", "batch", "policyfile", "presidio"},
+    {"ruletest", "mail", "batch", "policyfile", "presidio", "stream"},
     {"cli"},
     {"__init__", "__main__"},
 ]
