@@ -111,7 +111,10 @@ def compile_user_regex(pattern: str, flags: int = 0) -> regex.Pattern[str]:
     if items > MAX_REGEX_ITEMS:
         raise regex.error(f"counted repeats expand to about {items} items (at most "
                           f"{MAX_REGEX_ITEMS})")
-    return regex.compile(pattern, flags)
+    try:
+        return regex.compile(pattern, flags)
+    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. (?V1) clashing with V0
+        raise regex.error(f"{exc.__class__.__name__}: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)
