@@ -1,8 +1,9 @@
-"""Decoded views of a text (URL, entities, escapes, base64, wraps, invisibles) mapped back.
+"""Decoded views of a text (URL, entities, escapes, base64, wraps, invisibles, look-alikes).
 
 A key pasted as ``sk%5Flive%5F...``, ``&#115;k_live...``, ``"sk_live_\\u0041..."``,
-inside a base64 blob, or split by a mail client's line wrap is invisible to a
-regex over the raw text. Each decoder here produces a ``View``: the decoded text
+inside a base64 blob, split by a line wrap, a quoted-printable soft break or an
+inline HTML tag, or spelt with Cyrillic, Greek or fullwidth look-alike letters is
+invisible to a regex over the raw text. Each decoder here produces a ``View``: the decoded text
 plus, for every decoded character, where its source starts in the original.
 The engine scans views with the same rules and maps every finding back, so the
 redaction always happens on the original text and covers every source character
@@ -18,8 +19,10 @@ import base64
 import binascii
 import html
 import re
+import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from heapq import merge
 from types import MappingProxyType
 
 from .model import Candidate
@@ -27,18 +30,67 @@ from .model import Candidate
 _PERCENT = re.compile(r"%[0-7][0-9A-Fa-f]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[nrtbf/\\\"'])")
-_B64_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,65536}={0,2}")
+_B64_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,65536}={0,2}")
 _SIMPLE_ESCAPES: Mapping[str, str] = MappingProxyType({
     "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "/": "/", "\\": "\\", '"': '"',
     "'": "'"})
 #: how far around a decoded region a view is scanned (a secret must fit in the window)
 MARGIN = 1024
-#: a wrapped line: between these lengths (mail clients wrap at 72-78 columns; a longer
-#: line was not wrapped), ending inside a token, continued on the next line
+#: a line break inside a token is a wrap when the line is of mail-client wrap width
+#: (72-78 columns) or as long as its neighbour (a block hard-wrapped at a fixed width)
 WRAP_MIN, WRAP_MAX = 60, 80
+FIXED_MIN = 16
 #: characters that render as nothing: zero-width space/joiners, word joiner, BOM, soft hyphen
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+")
-_WRAP = re.compile(r"(?<=[A-Za-z0-9_+/-])\r?\n(?:>[ >]*)?(?=[A-Za-z0-9_+/=-])")
+# a line break with the next line's mail quoting, followed by text
+_NEWLINE = re.compile(r"\n(?:> ?)*(?=[^\r\n])")
+_BEFORE_WRAP = frozenset(string.ascii_letters + string.digits + "_+/. -")
+_AFTER_WRAP = frozenset(string.ascii_letters + string.digits + "_+/=.-")
+_TOKEN_CHARS = string.ascii_letters + string.digits + "_+/=.@-"
+_TAIL = re.compile(r"[A-Za-z0-9_+/=.@-]*")
+_ASSIGNMENT = re.compile(
+    r"[A-Z][A-Z0-9_]*=\r?$|[A-Za-z_][A-Za-z0-9_.-]*[ \t]*(?:=(?![=\r\n])|:)", re.MULTILINE)
+_SHAPES = MappingProxyType(str.maketrans(string.ascii_uppercase + string.ascii_lowercase
+                                         + string.digits, "A" * 26 + "a" * 26 + "9" * 10))
+# inline tags glued to text on at least one side (``ab<b></b>cd``, ``</span><span>``)
+_TAG = (r"(?:/?(?i:a|abbr|b|bdi|bdo|big|br|cite|code|data|del|dfn|div|em|font|h[1-6]|i|img"
+        r"|ins|kbd|label|li|mark|ol|p|pre|q|s|samp|small|span|strike|strong|sub|sup|table"
+        r"|tbody|td|th|thead|time|tr|tt|u|ul|var|wbr)(?:\s[^<>]{0,200})?/?>|!--[^<>]{0,200}-->)")
+_TAGS = re.compile(f"<{_TAG}(?:<{_TAG})*")
+
+
+def _fold_table() -> Mapping[int, str]:
+    """Common look-alikes of ASCII letters: Cyrillic, Greek, Armenian, dotless i, fullwidth."""
+    pairs = {
+        "a": "\u0430\u03b1", "c": "\u0441", "d": "\u0501", "e": "\u0435", "h": "\u04bb\u0570",
+        "i": "\u0456\u03b9\u0131", "j": "\u0458\u0237", "k": "\u03ba", "l": "\u04cf",
+        "o": "\u043e\u03bf\u0585", "p": "\u0440\u03c1", "q": "\u051b", "s": "\u0455",
+        "u": "\u03c5\u057d", "v": "\u03bd", "w": "\u051d", "x": "\u0445", "y": "\u0443",
+        "A": "\u0410\u0391", "B": "\u0412\u0392", "C": "\u0421", "E": "\u0415\u0395",
+        "H": "\u041d\u0397", "I": "\u0406\u0399", "J": "\u0408", "K": "\u041a\u039a",
+        "M": "\u041c\u039c", "N": "\u039d", "O": "\u041e\u039f", "P": "\u0420\u03a1",
+        "Q": "\u051a", "S": "\u0405", "T": "\u0422\u03a4", "W": "\u051c",
+        "X": "\u0425\u03a7", "Y": "\u0423\u03a5", "Z": "\u0396",
+    }
+    table = {ord(alike): ascii for ascii, alikes in pairs.items() for alike in alikes}
+    table.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+    return MappingProxyType(table)
+
+
+#: look-alike character -> the ASCII character it imitates
+FOLD = _fold_table()
+#: look-alike letters and digits (what reveals a disguised key), and the fullwidth
+#: forms of the punctuation keys are made of (folded too, but no sign of one)
+_ALIKES = "".join(chr(c) for c in FOLD if c < 0xFF01) + "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_TOKEN_ALIKES = _ALIKES + "\uff0b\uff0d\uff0e\uff0f\uff1d\uff20\uff3f"
+_ALIKE = re.compile(f"[{_ALIKES}]")
+# a token holding a look-alike; it is folded only if its other characters are ASCII (a
+# genuine Cyrillic or Greek word has letters outside the table) and it has ASCII or
+# fullwidth letters or digits (a word made of look-alikes only is left alone)
+_ALIKE_TOKEN = re.compile(rf"(?<![\w+/=.@%{_TOKEN_ALIKES}-])(?=[\w+/=.@%{_TOKEN_ALIKES}-]*?"
+                          rf"[{_ALIKES}])[\w+/=.@%{_TOKEN_ALIKES}-]+")
+_FOREIGN = re.compile(f"[^\x00-\x7f{_TOKEN_ALIKES}]")
+_ANCHOR = re.compile("[A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +100,10 @@ class Limits:
     depth: int = 2
     max_chars: int = 4_000_000
     max_blobs: int = 64
+
+
+#: views each of whose characters is one character of the original
+_ONE_TO_ONE = frozenset(("unwrap", "invisible", "fold"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +118,11 @@ class View:
     changed: tuple[tuple[int, int], ...] = ()
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        """The original span covering decoded ``[start, end)``."""
+        """The original span covering decoded ``[start, end)``; in a view that only drops
+        or swaps single characters it stops after the last one (a line break or tag
+        removed right after a match is not part of it)."""
+        if end > start and set(self.name.split("+")) <= _ONE_TO_ONE:
+            return self.starts[start], self.starts[end - 1] + 1
         return self.starts[start], self.starts[end]
 
     def windows(self, margin: int = MARGIN) -> Iterator[tuple[int, int]]:
@@ -175,11 +235,105 @@ def _invisible(text: str) -> Iterator[Replacement]:
         yield m.start(), m.end(), ""
 
 
+def _width(text: str, start: int) -> int:
+    """Length of the line starting at ``start`` (without its line ending)."""
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    return end - start - (end > start and text[end - 1] == "\r")
+
+
+def _is_wrap(text: str, start: int, end: int) -> bool:
+    """Is the line break ``text[start:end]`` between two tokens a wrap inside one token?"""
+    line_start = text.rfind("\n", 0, start) + 1
+    next_start = text.rfind("\n", 0, end) + 1
+    shape = _shape(text, line_start)
+    if shape == _shape(text, next_start) and shape.strip("Aa "):
+        return False  # records of one shape (log lines, lists): not one long line
+    line = text[line_start:start]
+    head = line[len(line.rstrip(_TOKEN_CHARS)):]
+    tail = _TAIL.match(text, end)
+    rest = tail.group() if tail is not None else ""
+    if not _continues(head, rest):
+        return False
+    width = start - line_start
+    if WRAP_MIN <= width <= WRAP_MAX:
+        return True  # a mail client's wrap
+    if _plain_word(head) and not (head.isupper() and rest.isupper()):
+        return False  # a word at a line end (a broken capitalised name ``PRI|VATE`` is not)
+    before = text.rfind("\n", 0, line_start - 1) + 1 if line_start else -1
+    return width >= FIXED_MIN and ((before >= 0 and _width(text, before) == width)
+                                   or _width(text, next_start) == width)  # a fixed width
+
+
+def _shape(text: str, start: int) -> str:
+    """The first characters of a line, letters and digits reduced to their class."""
+    return text[start:start + 8].translate(_SHAPES)
+
+
+def _plain_word(token: str) -> bool:
+    word = token.rstrip(".")
+    return word.isalpha() and (word.islower() or word.isupper() or word.istitle())
+
+
+def _continues(head: str, tail: str) -> bool:
+    """Does the next line go on like the token the line ends with, rather than start a
+    word (``Thanks``; ``API`` after a lower-case token; ``the`` after a mixed-case one)?"""
+    if not _plain_word(tail):
+        return True  # digits, symbols or mixed case: the rest of a key
+    if tail.istitle() and len(tail.rstrip(".")) > 1:
+        return False
+    upper = tail.isupper()
+    return not any(c.islower() if upper else c.isupper() for c in head)
+
+
+def _line_joins(text: str) -> Iterator[Replacement]:
+    if "\n" not in text:
+        return
+    for m in _NEWLINE.finditer(text):
+        start, end = m.start(), m.end()
+        if start and text[start - 1] == "\r":
+            start -= 1
+        soft = start > 1 and text[start - 1] == "=" and text[start - 2] != "="
+        if not soft and (not start or text[start - 1] not in _BEFORE_WRAP
+                         or text[end] not in _AFTER_WRAP):
+            continue  # not inside a token
+        if _ASSIGNMENT.match(text, end):
+            continue  # the next line is ``NAME=value`` or ``Header: value``
+        if soft:  # a quoted-printable soft break (base64 padding ``==`` is none)
+            yield start - 1, end, ""
+        elif _is_wrap(text, start, end):
+            yield start, end, ""
+
+
+def _tag_joins(text: str) -> Iterator[Replacement]:
+    if "<" not in text:
+        return
+    for m in _TAGS.finditer(text):
+        start, end = m.start(), m.end()
+        if start > 0 and end < len(text) and (_glued(text[start - 1]) or _glued(text[end])):
+            yield start, end, ""
+
+
+def _glued(char: str) -> bool:
+    return not char.isspace() and char not in "<>"
+
+
 def _unwrap(text: str) -> Iterator[Replacement]:
-    for m in _WRAP.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if WRAP_MIN <= m.start() - line_start <= WRAP_MAX:
-            yield m.start(), m.end(), ""
+    """Wraps and soft breaks inside a token and inline tags inside a word, removed."""
+    last = 0
+    for start, end, decoded in merge(_line_joins(text), _tag_joins(text)):
+        if start >= last:  # a line break inside a tag is part of the tag
+            last = end
+            yield start, end, decoded
+
+
+def _fold(text: str) -> Iterator[Replacement]:
+    if text.isascii() or _ALIKE.search(text) is None:
+        return
+    for m in _ALIKE_TOKEN.finditer(text):
+        token = m.group()
+        if _FOREIGN.search(token) is None and _ANCHOR.search(token) is not None:
+            yield m.start(), m.end(), token.translate(FOLD)
 
 
 Decoder = Callable[[str, Limits], Iterator[Replacement]]
@@ -188,8 +342,9 @@ DECODERS: tuple[tuple[str, str | None, Decoder], ...] = (
     ("html", "&", lambda t, _: _entities(t)),
     ("escapes", "\\", lambda t, _: _escapes(t)),
     ("base64", None, lambda t, lim: _base64(t, lim.max_blobs)),
-    ("unwrap", "\n", lambda t, _: _unwrap(t)),
+    ("unwrap", None, lambda t, _: _unwrap(t)),
     ("invisible", None, lambda t, _: _invisible(t) if not t.isascii() else iter(())),
+    ("fold", None, lambda t, _: _fold(t)),
 )
 
 

@@ -76,7 +76,7 @@ def test_clean_encoded_text_is_untouched(text: str, default: scrubber.Scrubber) 
     assert default.scrub(text).text == text
 
 
-@given(st.text(alphabet=st.sampled_from("ab%2F5&#;x\\un\n>=+/AZ09"), max_size=120))
+@given(st.text(alphabet=st.sampled_from("ab%2F5&#;x\\un\n>=+/AZ09<\u0430\uff47 "), max_size=120))
 def test_view_offsets_are_monotone_and_in_bounds(text: str) -> None:
     for view in views(text, Limits(depth=2)):
         assert len(view.starts) == len(view.text) + 1
@@ -92,3 +92,44 @@ def test_limits_bound_the_work() -> None:
                      for i in range(10))
     [view] = [v for v in views(blobs, Limits(depth=1, max_blobs=3)) if v.name == "base64"]
     assert len(view.changed) == 3
+
+
+def _view(text: str, name: str) -> str:
+    [view] = [v for v in views(text, Limits(depth=1)) if v.name == name]
+    for i, c in enumerate(view.text):  # every character maps to its own source
+        assert text[view.starts[i]] == c or name == "fold"
+    return view.text
+
+
+def test_issue_8_inline_tags_split_words_are_joined() -> None:
+    text = f'<p>key {KEY[:6]}<b></b>{KEY[6:20]}</span><span class="x">{KEY[20:]}</p>'
+    assert KEY in _view(text, "unwrap")
+    assert views("a <password> b, x<3 y, <your-secret-access-key>", Limits(depth=1)) == []
+
+
+def test_issue_8_qp_soft_breaks_and_fixed_width_wraps_are_joined() -> None:
+    assert KEY in _view(f"key {KEY[:9]}=\r\n{KEY[9:30]}=\n{KEY[30:]}\n", "unwrap")
+    folded = "see " + KEY + " then rotate it please and tell me when done, thanks"
+    text = "\n".join(folded[i:i + 20] for i in range(0, len(folded), 20))
+    assert KEY in _view(text, "unwrap")
+
+
+def test_issue_8_line_starts_that_are_words_or_assignments_stay_apart(
+        default: scrubber.Scrubber) -> None:
+    for text in (f"my key is {KEY}\nThanks\n", f"TOKEN={KEY}\nNEXT_TOKEN=abc123\n",
+                 "SENTRY_DSN=\nSTRIPE_KEY=none\n", "2024-07-24T05:31:42Z ok attempt=2\n"
+                 "2024-07-24T05:31:43Z ok attempt=3\n"):
+        result = default.scrub(text)
+        assert result.text.count("\n") == text.count("\n")  # no join swallowed a break
+
+
+def test_issue_8_homoglyphs_fold_one_to_one() -> None:
+    russian = "\u043f\u0440\u0438\u0432\u0435\u0442"
+    text = "key gh\u0440_" + KEY[4:10] + "\u0430" + KEY[11:] + " " + russian
+    folded = _view(text, "fold")
+    assert len(folded) == len(text)
+    assert folded.startswith("key ghp_" + KEY[4:10] + "a")
+    assert folded.endswith(" " + russian)  # a Russian word stays
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in KEY)
+    assert _view(f"key {wide}\u3002", "fold") == f"key {KEY}\u3002"
+    assert views("\u0432\u0435\u0440\u0441\u0438\u044f 5.23.1\uff09", Limits(depth=1)) == []
