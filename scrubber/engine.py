@@ -12,11 +12,11 @@ from typing import Any
 import regex
 
 from . import allow, decode, matcher, redact, resolve
-from .errors import ConfigError
+from .errors import ConfigError, InputTooLarge
 from .model import KINDS, Candidate, Finding, Policy, ScrubResult, Severity
 from .operators import check_marker, sealer_for
 from .packs import RuleSet, known_name_rule, load_rules
-from .prefilter import Prefilter
+from .prefilter import Prefilter, Selection
 
 KEY_ENV = "SCRUBBER_KEY"
 
@@ -37,6 +37,8 @@ def _check_policy(policy: Policy) -> None:
         raise ConfigError(f"kinds must be a non-empty subset of {KINDS}, got {policy.kinds!r}")
     if not 0 <= policy.decode_depth <= 4:
         raise ConfigError("decode_depth must be between 0 and 4")
+    if policy.max_input_chars < 1 or policy.decode_max_chars < 0:
+        raise ConfigError("max_input_chars must be positive and decode_max_chars not negative")
     if not policy.timeout > 0:
         raise ConfigError("timeout must be a positive number of seconds")
     try:
@@ -77,7 +79,8 @@ class Scrubber:
                             if r.kind in p.kinds and r.severity >= p.min_severity)
         self._priority = tuple(r.spec.priority for r in self._rules)
         self._prefilter = Prefilter([r.spec.keywords for r in self._rules],
-                                    [r.spec.always_run for r in self._rules])
+                                    [r.spec.always_run for r in self._rules],
+                                    [r.spec.anchored for r in self._rules])
         # names the caller passes in belong to one more rule, outside the prefilter
         self._names_index = len(self._rules) if "pii" in p.kinds else -1
         if self._names_index >= 0:
@@ -104,24 +107,59 @@ class Scrubber:
         """The rules this scrubber runs (after the policy's kind/severity selection)."""
         return RuleSet(self._rules, self.ruleset.allow)
 
-    def _direct(self, text: str, generic: bool = True) -> list[Candidate]:
-        chosen = (self._prefilter.candidates(text) if self.policy.prefilter
-                  else self._prefilter.everything())
+    def _select(self, text: str) -> Selection:
+        if self.policy.prefilter:
+            return self._prefilter.select(text)
+        return self._prefilter.everything(), None
+
+    def _direct(self, text: str) -> list[Candidate]:
+        chosen, starts = self._select(text)
         found: list[Candidate] = []
+        timeout = self.policy.timeout
         for index in chosen:
-            if generic or self._priority[index] >= 0:
-                found.extend(matcher.find(self._rules[index], index, text, self.policy.timeout))
+            at = starts.get(index) if starts is not None else None
+            if at is not None:
+                found.extend(matcher.find_at(self._rules[index], index, text, at, timeout))
+            else:
+                found.extend(matcher.find(self._rules[index], index, text, timeout))
         return found
 
     def _decoded(self, text: str) -> list[Candidate]:
         """Candidates hidden by an encoding (URL, entities, escapes, base64, soft wraps)."""
         found: list[Candidate] = []
-        for view in decode.views(text, decode.Limits(depth=self.policy.decode_depth)):
-            # joining wrapped lines glues words together: only self-identifying keys
-            # (non-negative priority) are looked for across a join, never generic rules
-            generic = "unwrap" not in view.name
-            for lo, hi in view.windows():
-                found.extend(decode.remap(view, lo, hi, self._direct(view.text[lo:hi], generic)))
+        limits = decode.Limits(depth=self.policy.decode_depth,
+                               max_chars=self.policy.decode_max_chars)
+        for view in decode.views(text, limits):
+            found.extend(self._in_view(view))
+        return found
+
+    def _in_view(self, view: decode.View) -> list[Candidate]:
+        """Candidates of a decoded view that touch a decoded region, mapped to the original.
+
+        Each rule sees the whole view. A rule with a bounded reach is searched only
+        where a match could touch a decoded region (``matcher.find_in``); an anchored
+        rule is tried only at its keywords; others scan the view.
+        """
+        # joining wrapped lines glues words together: only self-identifying keys
+        # (non-negative priority) are looked for across a join, never generic rules
+        generic = "unwrap" not in view.name
+        chosen, starts = self._select(view.text)
+        found: list[Candidate] = []
+        timeout, size = self.policy.timeout, len(view.text)
+        for index in chosen:
+            if not generic and self._priority[index] < 0:
+                continue
+            rule = self._rules[index]
+            ranges = matcher.near(view.changed, rule.reach, size)
+            at = starts.get(index) if starts is not None else None
+            if at is not None:
+                cands = matcher.find_at(rule, index, view.text, matcher.within(at, ranges),
+                                        timeout)
+            elif rule.reach is not None:
+                cands = matcher.find_in(rule, index, view.text, ranges, rule.reach, timeout)
+            else:
+                cands = matcher.find(rule, index, view.text, timeout)
+            found.extend(decode.remap(view, 0, size, cands))
         return found
 
     def _candidates(self, text: str) -> list[Candidate]:
@@ -156,6 +194,8 @@ class Scrubber:
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
+        if len(text) > self.policy.max_input_chars:
+            raise InputTooLarge(len(text), self.policy.max_input_chars)
         found = self._candidates(text)
         if names:
             found.extend(allow.keep(self._known_names(text, names), text, self._gate))

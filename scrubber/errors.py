@@ -3,6 +3,7 @@
     ScrubberError
     ├── RulePackError      a rule pack (or several) is invalid; ``.problems`` lists them all
     ├── ConfigError        a bad argument or policy value passed by the caller
+    ├── InputTooLarge      a text above the policy's ``max_input_chars`` (stream it instead)
     └── ScanError          scanning failed; callers must fail closed (never pass text through)
         └── ScanTimeout    a rule's regex exceeded its time budget
 
@@ -60,3 +61,14 @@ class ScanTimeout(ScanError):
         self.rule_id = rule_id
         self.budget = budget
         super().__init__(f"rule '{rule_id}' exceeded its {budget:g}s regex time budget")
+
+
+class InputTooLarge(ScrubberError):
+    """A text is longer than the policy's ``max_input_chars``: stream it instead."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(f"input of {size} characters exceeds max_input_chars={limit}; "
+                         "scrub it with scrubber.stream.scrub_stream (the scrub command "
+                         "streams large files by itself)")

@@ -98,6 +98,9 @@ class Policy:
     (a customer, an attacker) could otherwise switch scrubbing off. ``reversible_key``
     keys the ``encrypt`` operator (None means ``SCRUBBER_REVERSIBLE_KEY``, read where the
     Scrubber is built or unpickled); it must differ from ``key`` and never shows in a repr.
+    ``max_input_chars`` caps the text one ``scrub`` call takes (above it ``InputTooLarge``:
+    stream it with ``scrubber.stream.scrub_stream``); ``decode_max_chars`` caps the decoded
+    characters all views of one call may produce (views beyond it are not built).
     """
 
     key: bytes | None = field(default=None, repr=False)
@@ -110,3 +113,5 @@ class Policy:
     ignore_fingerprints: frozenset[str] = frozenset()
     allow_pragma: bool = False
     reversible_key: bytes | str | None = field(default=None, repr=False)
+    max_input_chars: int = 64 * 1024 * 1024
+    decode_max_chars: int = 4_000_000

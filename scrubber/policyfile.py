@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,15 @@ from . import operators as ops
 from .engine import Scrubber
 from .errors import Problem, RulePackError
 from .model import KINDS, SEVERITIES, Policy, Severity
-from .packs import RuleSet, builtin_rules_dir, compile_packs, pack_files, read_packs
+from .packs import (
+    RuleSet,
+    builtin_rules_dir,
+    compile_packs,
+    compile_user_regex,
+    pack_files,
+    plain_template,
+    read_packs,
+)
 from .spec import (
     ALLOW_FIELDS,
     AllowSpec,
@@ -44,7 +53,8 @@ from .spec import (
 
 SCHEMA_VERSION = 1
 POLICY_FIELDS = ("schema", "description", "packs", "operators", "allow", "phone_regions",
-                 "kinds", "min_severity", "marker", "timeout", "decode_depth", "allow_pragma")
+                 "kinds", "min_severity", "marker", "timeout", "decode_depth", "allow_pragma",
+                 "max_input_chars", "decode_max_chars")
 PACKS_FIELDS = ("builtin", "paths", "enable", "disable")
 POLICY_ALLOW_FIELDS = (*ALLOW_FIELDS, "domains", "staff")
 DOMAIN_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
@@ -64,15 +74,24 @@ class PolicyFileError(RulePackError):
 
 
 def _positive(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+    """A positive, finite number (``1e999`` and a 400-digit integer are not)."""
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        return False
+    try:
+        return 0 < float(v) < math.inf
+    except OverflowError:
+        return False
 
 
 def _marker_ok(v: Any) -> bool:
+    """Plain ``{rule_id}``, ``{entity}``, ``{fingerprint}`` fields only: a format spec such
+    as ``{entity:>99999999999}`` would build a huge string for every redaction."""
     try:
+        plain_template({"marker": v}, "marker")
         ops.check_marker(v)
-    except (ValueError, AttributeError):
+    except ValueError:
         return False
-    return isinstance(v, str)
+    return True
 
 
 OPTION_CHECKS: Mapping[str, tuple[Any, str]] = MappingProxyType({
@@ -83,6 +102,8 @@ OPTION_CHECKS: Mapping[str, tuple[Any, str]] = MappingProxyType({
     "timeout": (_positive, "a positive number of seconds"),
     "decode_depth": (lambda v: _is_int(v) and 0 <= v <= 4, "an integer from 0 to 4"),
     "allow_pragma": (lambda v: isinstance(v, bool), "true or false"),
+    "max_input_chars": (lambda v: _is_int(v) and v >= 1, "a positive number of characters"),
+    "decode_max_chars": (lambda v: _is_int(v) and v >= 0, "a number of characters (0 or more)"),
 })
 
 
@@ -124,6 +145,15 @@ def _ids(doc: _Doc, path: tuple[object, ...], value: Any) -> Ids:
     return tuple((rid, doc.at((*path, i))) for i, rid in enumerate(value))
 
 
+def _existing(base: Path, name: str) -> Path | None:
+    """``name`` under ``base`` if it exists (``~nobody/x``, a NUL or a too-long name: None)."""
+    try:
+        full = base / Path(name).expanduser()
+        return full if full.exists() else None
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
 def _packs(doc: _Doc, value: Any, base: Path) -> dict[str, Any]:
     if value is None:
         return {}
@@ -143,8 +173,8 @@ def _packs(doc: _Doc, value: Any, base: Path) -> dict[str, Any]:
         paths = []
     found = []
     for i, name in enumerate(paths):
-        full = base / Path(name).expanduser()
-        if full.exists():
+        full = _existing(base, name)
+        if full is not None:
             found.append((full, doc.at(("packs", "paths", i))))
         else:
             doc.problem(("packs", "paths", i), f"pack path not found: {name}",
@@ -170,8 +200,9 @@ def _operator(doc: _Doc, entity: str, value: Any) -> Call | None:
                     else "expected one of: " + ", ".join(sorted(ops.BUILTIN)))
         return None
     try:
+        plain_template(call.kwargs())
         factory(**call.kwargs())
-    except (TypeError, ValueError) as exc:
+    except Exception as exc:  # any failure of a factory means its parameters are bad
         doc.problem(path, f"bad parameters for '{call.name}' for {entity}: {exc}")
         return None
     return call
@@ -200,7 +231,7 @@ def _regexes_ok(doc: _Doc, allow: AllowSpec) -> AllowSpec:
     good = []
     for i, pattern in enumerate(allow.regexes):
         try:
-            regex.compile(pattern)
+            compile_user_regex(pattern)
         except regex.error as exc:
             doc.problem(("allow", "regexes", i), f"allow regex does not compile: {exc}")
             continue

@@ -19,7 +19,7 @@ def fingerprint(key: bytes, value: str) -> str:
         :FINGERPRINT_HEX]
 
 
-class _Tokens:
+class Tokens:
     """Per-document numbering: the same (entity, value) always gets the same number; values
     that differ only in case or spacing ("Jane  Doe", "JANE DOE") count as the same."""
 
@@ -38,7 +38,7 @@ class _Tokens:
 def redact(text: str, spans: Sequence[Resolved], rules: Sequence[Rule], key: bytes,
            marker: str, seal: Callable[[str, str], str] | None = None) -> ScrubResult:
     """Replace every resolved span with its operator's output; everything else is kept."""
-    tokens = _Tokens()
+    tokens = Tokens()
     hash_key = hmac.new(key, b"scrubber-hash-operator", hashlib.sha256).digest()
 
     def keyed_hash(value: str) -> str:

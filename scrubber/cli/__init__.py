@@ -7,6 +7,7 @@ checks (``rules check``), 2 usage, input or rule-pack error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import json
 import os
@@ -14,7 +15,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .. import stream
+from ..engine import Scrubber
 from ..errors import RulePackError, ScrubberError
+from ..lint import lint
 from ..packs import RuleSet, load_rules, pack_files
 from ..report import FORMATS, locate, render
 from ..ruletest import check
@@ -25,6 +29,8 @@ from .common import (
     EXIT_OK,
     UsageError,
     add_rules_args,
+    make_dir,
+    naming,
     read_text,
     scrubber_from_args,
     write_atomic,
@@ -48,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     add_rules_args(p)
     p.add_argument("--name", action="append", default=[], metavar="NAME",
                    help="a person known to appear (e.g. the requester); repeatable")
+    p.add_argument("--stream", action="store_true",
+                   help="scrub in overlapping windows with flat memory (automatic for stdin "
+                        "and for files over 8 MiB)")
     p = verbs.add_parser("scan", help="report findings (never the values)")
     p.set_defaults(handler=cmd_scan)
     p.add_argument("paths", nargs="*", metavar="PATH")
@@ -65,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_rules_check)
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--no-builtin", action="store_true")
+    p.add_argument("--strict", action="store_true",
+                   help="ReDoS lint warnings fail the check too (errors always do)")
     # front ends register their verbs here
     batch.register(verbs)
     mail.register(verbs)
@@ -79,16 +90,54 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     if len(paths) > 1 and not (args.in_place or args.output):
         raise UsageError("several files need --in-place or --output DIR")
     for path in paths:
-        text = scrubber.scrub(read_text(path), names=args.name).text
+        if args.stream or path == "-" or _size(path) > min(STREAM_THRESHOLD,
+                                                           scrubber.policy.max_input_chars):
+            with naming(path):
+                _scrub_streaming(scrubber, path, args)
+            continue
+        with naming(path):
+            text = stream.scrub_bounded(scrubber, read_text(path), names=args.name).text
         if args.in_place:
             write_atomic(Path(path), text)
         elif args.output:
-            Path(args.output).mkdir(parents=True, exist_ok=True)
-            write_atomic(Path(args.output) / Path(path).name, text)
+            write_atomic(make_dir(args.output) / Path(path).name, text)
         else:
             sys.stdout.flush()
             sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
     return EXIT_OK
+
+
+#: files larger than this many bytes are scrubbed in windows (stdin always is)
+STREAM_THRESHOLD = 8 * 1024 * 1024
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # reading it reports the problem
+
+
+def _scrub_streaming(scrubber: Scrubber, path: str, args: argparse.Namespace) -> None:
+    """Stream ``path`` (``-``: stdin) into its target: atomically for files, to stdout."""
+    chunk, overlap = stream.window_sizes(scrubber)
+    opts = {"names": args.name, "chunk_chars": chunk, "overlap_chars": overlap}
+    try:
+        if args.in_place or args.output:
+            target = Path(path) if args.in_place else Path(args.output) / Path(path).name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            stream.scrub_file(scrubber, path, target, **opts)
+            return
+        sys.stdout.flush()
+        with contextlib.nullcontext(sys.stdin.buffer) if path == "-" else open(path, "rb") as raw:
+            stream.scrub_stream(scrubber, stream.BytesSource(raw),
+                                stream.BytesSink(sys.stdout.buffer), **opts)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename and str(exc.filename) != path else ""
+        raise UsageError(f"cannot scrub {path}{where}: "
+                         f"{exc.strerror or type(exc).__name__}") from None
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -96,7 +145,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     located = []
     for path in args.paths or ["-"]:
         text = read_text(path)
-        found = scrubber.scan(text, names=args.name)
+        with naming(path):
+            found = scrubber.scan(text, names=args.name)
         located.extend(locate("<stdin>" if path == "-" else path, text, found))
     sys.stdout.write(render(located, args.format))
     return EXIT_FOUND if located else EXIT_OK
@@ -119,11 +169,16 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     files = {f.resolve() for f in pack_files(args.paths)} if args.paths else None
     only = [r.id for r in rules if files is None or Path(r.spec.path).resolve() in files]
     problems = check(rules, only)
-    for p in problems:
+    lints = lint(rules, only)
+    for p in sorted([*problems, *(x.problem for x in lints)],
+                    key=lambda p: (p.path, p.line, p.col)):
         sys.stdout.write(f"{p}\n")
-    status = "FAILED" if problems else "ok"
-    sys.stderr.write(f"{len(only)} rules checked, {len(problems)} problems: {status}\n")
-    return EXIT_FOUND if problems else EXIT_OK
+    failing = len(problems) + sum(x.severity == "error" or args.strict for x in lints)
+    warnings = sum(x.severity == "warning" for x in lints)
+    status = "FAILED" if failing else "ok"
+    sys.stderr.write(f"{len(only)} rules checked, {len(problems)} problems, "
+                     f"{len(lints) - warnings} ReDoS lint errors, {warnings} warnings: {status}\n")
+    return EXIT_FOUND if failing else EXIT_OK
 
 
 EX_TEMPFAIL = 75
@@ -154,7 +209,8 @@ def _run(argv: list[str]) -> int:
     except RulePackError as exc:
         for p in exc.problems:
             sys.stderr.write(f"{p}\n")
-        sys.stderr.write(f"scrubber: {len(exc.problems)} rule-pack problem(s)\n")
+        if len(exc.problems) > 1:  # one problem is one line, naming file:line:col
+            sys.stderr.write(f"scrubber: {len(exc.problems)} rule-pack problems\n")
         return EXIT_ERROR
     except ScrubberError as exc:
         sys.stderr.write(f"scrubber: error: {exc}\n")

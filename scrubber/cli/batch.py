@@ -18,7 +18,15 @@ from ..batch.files import FORMATS
 from ..batch.partition import BatchConfig
 from ..batch.runner import RunResult, run_files
 from ..engine import KEY_ENV
-from .common import EXIT_ERROR, EXIT_FOUND, EXIT_OK, UsageError, add_rules_args, scrubber_from_args
+from .common import (
+    EXIT_ERROR,
+    EXIT_FOUND,
+    EXIT_OK,
+    UsageError,
+    add_rules_args,
+    describe,
+    scrubber_from_args,
+)
 
 EXIT_PARTIAL = EXIT_FOUND
 
@@ -106,8 +114,16 @@ def _files(args: argparse.Namespace, cfg: BatchConfig) -> RunResult:
         return run_files(args.inputs, cfg, out_dir=None if args.dry_run else args.output,
                          report_dir=args.report, jobs=args.jobs, resume=args.resume,
                          fmt=args.format, batch=args.batch_size or 1000)
-    except (FileNotFoundError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"cannot read {', '.join(args.inputs)}: not UTF-8 text "
+                         f"({exc.reason} at byte {exc.start} of a file)") from None
+    except FileNotFoundError as exc:
+        raise UsageError(f"cannot read {exc.filename or exc}: "
+                         f"{exc.strerror or 'no such file or folder'}") from None
+    except ValueError as exc:
         raise UsageError(f"cannot read input: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write output: {describe(exc)}") from None
 
 
 def _spark(args: argparse.Namespace, cfg: BatchConfig) -> RunResult:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..engine import Scrubber
-from ..errors import ScrubberError
+from ..errors import RulePackError, ScanError, ScrubberError
 from ..model import KINDS, SEVERITIES, Policy, Severity
 from ..packs import load_rules
 from ..policyfile import load_policy
@@ -102,13 +104,58 @@ def read_text(path: str) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write ``text`` to ``path`` through a temp file and a rename: a failure (an
+    ``UsageError`` naming the path) leaves the previous content, never a partial file."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {_reason(exc)}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.write(text)
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {_reason(exc)}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def naming(path: str) -> Iterator[None]:
+    """Say which input a scanning error (a regex time budget exceeded) happened in."""
+    try:
+        yield
+    except ScanError as exc:
+        raise ScanError(f"{'<stdin>' if path == '-' else path}: {exc}") from None
+
+
+def make_dir(path: str) -> Path:
+    """Create the output folder ``path`` (and its parents); a ``UsageError`` names it."""
+    if Path(path).exists() and not Path(path).is_dir():
+        raise UsageError(f"cannot write into {path}: not a folder")
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create folder {path}: {_reason(exc)}") from None
+    return Path(path)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def describe(exc: BaseException) -> str:
+    """One line for a configuration error (never message content): what and where."""
+    if isinstance(exc, RulePackError) and exc.problems:
+        more = len(exc.problems) - 1
+        return str(exc.problems[0]) + (f" (and {more} more)" if more else "")
+    if isinstance(exc, ScrubberError):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{_reason(exc)}"
+    return type(exc).__name__

@@ -27,7 +27,7 @@ from ..mail.policy import (
     MailPolicy,
 )
 from ..mail.store import Attempts, Quarantine
-from .common import EXIT_OK, add_rules_args, scrubber_from_args
+from .common import EXIT_OK, add_rules_args, describe, scrubber_from_args
 
 EX_TEMPFAIL = 75
 QUARANTINE_KEY_ENV = "SCRUBBER_QUARANTINE_KEY"
@@ -94,13 +94,28 @@ def cmd_filter(args: argparse.Namespace) -> int:
     try:
         from ..mail import pipe
 
+        for what, path in (("--events", args.events), ("--metrics", args.metrics)):
+            _check_writable(what, path)
         mf = build_filter(args)
         reinject = _hostport(args.reinject) if args.reinject else None
+    except BaseException as exc:  # a bad set-up, before any message is read: say which
+        sys.stderr.write(f"scrubber: temporary failure: {describe(exc)}\n")
+        return EX_TEMPFAIL
+    try:
         return pipe.run(mf, sys.stdin.buffer, sys.stdout.buffer, deadline=args.deadline,
                         reinject=reinject, sender=args.sender, recipients=args.recipients)
     except BaseException as exc:  # fail closed: never 0/1/2 without a scrubbed message
         sys.stderr.write(f"scrubber: temporary failure ({type(exc).__name__})\n")
         return EX_TEMPFAIL
+
+
+def _check_writable(what: str, path: str | None) -> None:
+    """A file the filter appends to later must be creatable now, not fail per message."""
+    if not path:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(folder):
+        raise ConfigError(f"{what} {path}: not a file in an existing folder")
 
 
 def cmd_smtp_filter(args: argparse.Namespace) -> int:
