@@ -25,15 +25,19 @@ from __future__ import annotations
 import random
 import string
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
 import phonenumbers
 
 from scrubber import fakes
 
-__all__ = ["PII_TYPES", "SECRET_TYPES", "Plant", "Ticket", "corpus_bytes", "generate",
-           "generate_bytes", "tickets", "total_bytes"]
+from . import languages
+
+__all__ = ["CORPORA", "PII_TYPES", "SECRET_TYPES", "Plant", "Profile", "Ticket", "corpus_bytes",
+           "generate", "generate_bytes", "tickets", "total_bytes"]
 
 MB = 1_000_000
 SECRET_EVERY = 5_000  # one planted secret per this many bytes of ticket, on average
@@ -103,15 +107,67 @@ PII_TYPES: dict[str, tuple[str, ...]] = {
     "card": ("credit-card", "credit-card-number", "payment-card", "payment-card-number"),
     "iban": ("iban", "iban-code", "iban-number"),
     "ssn": ("us-ssn-dashed", "us-ssn", "us-ssn-spaced"),
+    "ipv4": ("ipv4-address",),
+    "ipv6": ("ipv6-address",),
 }
 
 _SECRET_NAMES = tuple(SECRET_TYPES)
 _SECRET_WEIGHTS = tuple(t.weight for t in SECRET_TYPES.values())
+#: the PII blocks of a ticket: (type, probability that a mailbox ticket has one)
+MAILBOX_PII_ODDS = (("email", 0.35), ("phone", 0.2), ("card", 0.1), ("iban", 0.08),
+                    ("ssn", 0.03))
+MAILBOX_FILLERS = ("http_block", "log_block", "git_block", "trace_block", "curl_block",
+                   "code_block", "env_block", "paragraph", "paragraph")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What one corpus is made of; the ticket builder reads it (``CORPORA`` names them)."""
+
+    description: str
+    langs: tuple[str, ...] = ("en", "de", "fr", "es", "ja")
+    lang_weights: tuple[int, ...] = (50, 16, 12, 12, 10)
+    fillers: tuple[str, ...] = MAILBOX_FILLERS  # builder blocks, drawn uniformly
+    secret_every: int = SECRET_EVERY            # bytes per planted secret (0: none)
+    pii_every: int = 0                          # bytes per PII block (0: MAILBOX_PII_ODDS)
+    pii_odds: tuple[tuple[str, float], ...] = MAILBOX_PII_ODDS
+    signature: bool = True                      # sender's name, phone and e-mail at the end
+    quoted: float = 0.4                         # share of tickets quoting a support reply
+
+
+#: The benchmark corpora. ``mailbox`` is the original realistic mix (its text is unchanged).
+CORPORA: Mapping[str, Profile] = MappingProxyType({
+    "mailbox": Profile("realistic support mailbox: prose in 5 languages, logs, traces, code, "
+                       "a secret per ~5 KB, some PII"),
+    "clean": Profile("prose only in 5 languages, no secret, no PII, no signature",
+                     fillers=("paragraph",), secret_every=0, pii_odds=(), signature=False,
+                     quoted=0.0),
+    "secret-dense": Profile("a planted secret every ~300 bytes (.env, curl, JSON, code, prose)",
+                            fillers=("env_block", "curl_block", "code_block"),
+                            secret_every=300, pii_odds=()),
+    "pii-dense": Profile("a PII sentence (e-mail, phone, card, IBAN, SSN) every ~300 bytes",
+                         fillers=("paragraph", "http_block", "log_block"), secret_every=0,
+                         pii_every=300),
+    "log-heavy": Profile("access and application logs: IPv4/IPv6 addresses, timestamps, "
+                         "request ids; a secret per ~5 KB",
+                         fillers=("access_log_block", "access_log_block", "app_log_block",
+                                  "log_block"), pii_odds=(), quoted=0.0),
+    "non-ascii": Profile("prose mostly in Russian, Chinese, Korean, Arabic and Japanese (some "
+                         "German/French/Spanish); a secret per ~5 KB, some PII",
+                         langs=("ru", "zh", "ko", "ar", "ja", "de", "fr", "es"),
+                         lang_weights=(20, 20, 15, 15, 15, 5, 5, 5),
+                         fillers=("paragraph",) * 11 + ("http_block",),
+                         quoted=0.1),
+})
+#: which PII a pii-dense ticket plants, and how often
+_DENSE_PII = ("email", "phone", "card", "iban", "ssn")
+_DENSE_PII_WEIGHTS = (3, 3, 2, 2, 1)
 
 # --------------------------------------------------------------------------- vocabulary
 
-LANGS = ("en", "de", "fr", "es", "ja")
+LANGS = ("en", "de", "fr", "es", "ja")  # the mailbox corpus
 LANG_WEIGHTS = (50, 16, 12, 12, 10)
+ALL_LANGS = LANGS + languages.LANGS
 
 # (display name, ascii first, ascii last)
 NAMES = {
@@ -375,6 +431,29 @@ ENV_FILLER = [
     "PORT=8080",
     "WEBHOOK_SECRET=changeme",
 ]
+USER_AGENTS = ["curl/8.4.0", "paylane-python/4.2.1", "Go-http-client/2.0",
+               "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0",
+               "okhttp/4.12.0", "axios/1.6.7"]
+PUBLIC_V4_FIRST = (31, 46, 81, 85, 91, 104, 141, 151, 178, 185, 198, 212)
+V6_HEADS = ("2001:db8", "2a02:8071", "2600:1f18", "fd12:3456", "2a01:4f8")
+
+
+def _merge_languages() -> None:
+    """Adds the non-Latin languages (benchmarks/languages.py) to the vocabulary tables."""
+    tables: tuple[tuple[dict[str, Any], Mapping[str, Any]], ...] = (
+        (NAMES, languages.NAMES), (COMPANIES, languages.COMPANIES),
+                         (ROLES, languages.ROLES), (PHONE_REGIONS, languages.PHONE_REGIONS),
+                         (DAYS, languages.DAYS), (PROSE, languages.PROSE),
+                         (SUBJECTS, languages.SUBJECTS), (GREETINGS, languages.GREETINGS),
+                         (CLOSINGS, languages.CLOSINGS), (LEAK_PROSE, languages.LEAK_PROSE),
+                         (QUOTE_HEADERS, languages.QUOTE_HEADERS))
+    for table, extra in tables:
+        table.update({lang: list(v) if isinstance(v, tuple) else v for lang, v in extra.items()})
+    for type_, by_lang in languages.PII_PROSE.items():
+        PII_PROSE[type_].update({lang: list(v) for lang, v in by_lang.items()})
+
+
+_merge_languages()
 
 # --------------------------------------------------------------------------- helpers
 
@@ -406,6 +485,31 @@ def _ip(rng: random.Random) -> str:
     return f"203.0.113.{rng.randint(1, 254)}"
 
 
+def _ipv4(rng: random.Random) -> str:
+    """Private (10/8, 192.168/16, 172.16/12) or public-looking addresses."""
+    r = rng.random()
+    tail = f"{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    if r < 0.35:
+        return f"10.{rng.randint(0, 255)}.{tail}"
+    if r < 0.5:
+        return f"192.168.{tail}"
+    if r < 0.6:
+        return f"172.{rng.randint(16, 31)}.{tail}"
+    return f"{rng.choice(PUBLIC_V4_FIRST)}.{rng.randint(0, 255)}.{tail}"
+
+
+def _ipv6(rng: random.Random) -> str:
+    """Full, ``::``-compressed and short forms under documentation, ULA and global prefixes."""
+    head = rng.choice(V6_HEADS)
+    groups = [f"{rng.getrandbits(16):x}" for _ in range(6)]
+    r = rng.random()
+    if r < 0.4:
+        return ":".join([head, *groups])
+    if r < 0.8:
+        return f"{head}:{groups[0]}:{groups[1]}::{groups[5]}"
+    return f"{head}::{groups[5]}"
+
+
 def _endpoint(rng: random.Random) -> str:
     return rng.choice(ENDPOINTS).replace("{id}", rng.choice(("in_", "ex_", "usr_")) + _b62(rng, 14))
 
@@ -434,6 +538,14 @@ def _phone(rng: random.Random, region: str) -> str:
                                 f"01 {d(2)} {d(2)} {d(2)} {d(2)}"])
         elif region == "ES":
             value = rng.choice([f"+34 91{d(1)} {d(3)} {d(3)}", f"+34 6{d(2)} {d(3)} {d(3)}"])
+        elif region == "RU":
+            value = rng.choice([f"+7 495 {d(3)}-{d(2)}-{d(2)}", f"+7 916 {d(3)}-{d(2)}-{d(2)}"])
+        elif region == "CN":
+            value = rng.choice([f"+86 10 {d(4)} {d(4)}", f"+86 138 {d(4)} {d(4)}"])
+        elif region == "KR":
+            value = rng.choice([f"+82 2-{d(4)}-{d(4)}", f"+82 10-{d(4)}-{d(4)}"])
+        elif region == "AE":
+            value = rng.choice([f"+971 4 {d(3)} {d(4)}", f"+971 50 {d(3)} {d(4)}"])
         else:  # JP
             value = rng.choice([f"+81 3-{d(4)}-{d(4)}", f"03-{d(4)}-{d(4)}"])
         try:
@@ -450,11 +562,13 @@ def _phone(rng: random.Random, region: str) -> str:
 class _Builder:
     """Builds one ticket; records every planted value."""
 
-    def __init__(self, seed: object, index: int) -> None:
-        self.seed = f"scrubber-bench|{seed}|{index}"
+    def __init__(self, seed: object, index: int, corpus: str = "mailbox") -> None:
+        self.profile = CORPORA[corpus]
+        scope = "" if corpus == "mailbox" else f"{corpus}|"
+        self.seed = f"scrubber-bench|{scope}{seed}|{index}"
         self.rng = rng = random.Random(self.seed)
         self.index = index
-        self.lang = rng.choices(LANGS, LANG_WEIGHTS)[0]
+        self.lang = rng.choices(self.profile.langs, self.profile.lang_weights)[0]
         self.plants: list[Plant] = []
         self.name, self.first, self.last = rng.choice(NAMES[self.lang])
         self.company, self.domain = rng.choice(COMPANIES[self.lang])
@@ -480,6 +594,8 @@ class _Builder:
             value = f"{local}@{domain}"
         elif type_ == "phone":
             value = _phone(rng, rng.choice(PHONE_REGIONS[self.lang]))
+        elif type_ in ("ipv4", "ipv6"):
+            value = _ipv4(rng) if type_ == "ipv4" else _ipv6(rng)
         else:
             template = {"card": rng.choice(["{{card:4:16}}", "{{card:4:16}}", "{{card:51:16}}",
                                             "{{card:53:16}}", "{{card:55:16}}",
@@ -552,6 +668,40 @@ class _Builder:
                 f"[{_ts(rng)}] {level.strip().lower()}: sync job {_hex(rng, 12)} finished in "
                 f"{rng.random() * 9:.2f}s (build {_hex(rng, 7)})",
             ]))
+        return "\n".join(out)
+
+    def access_log_block(self) -> str:
+        """Web server access log lines; every client address is a planted PII value."""
+        rng = self.rng
+        out = []
+        for _ in range(rng.randint(5, 12)):
+            ip = self.pii("ipv6" if rng.random() < 0.3 else "ipv4")
+            code = rng.choice(STATUS)[0] if rng.random() < 0.4 else 200
+            out.append(f'{ip} - - [{rng.randint(1, 28):02d}/Mar/2024:{rng.randint(0, 23):02d}:'
+                       f'{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d} +0000] '
+                       f'"{rng.choice(["GET", "POST", "PUT", "DELETE"])} {_endpoint(rng)} '
+                       f'HTTP/1.1" {code} {rng.randint(120, 48000)} "-" '
+                       f'"{rng.choice(USER_AGENTS)}" rt={rng.random() * 3:.3f} '
+                       f"req_id={_req(rng)}")
+        return "\n".join(out)
+
+    def app_log_block(self) -> str:
+        """Structured application logs with client, upstream and peer addresses."""
+        rng = self.rng
+        out = []
+        for _ in range(rng.randint(4, 10)):
+            level = rng.choice(["info", "info", "warn", "error", "debug"])
+            client = self.pii("ipv4" if rng.random() < 0.6 else "ipv6")
+            if rng.random() < 0.5:
+                upstream = self.pii("ipv4")
+                out.append(f"{_ts(rng)} level={level} msg=\"upstream request\" client={client} "
+                           f"upstream={upstream}:{rng.choice([443, 8443, 9000])} "
+                           f"request_id={_uuid(rng)} status={rng.choice(STATUS)[0]} "
+                           f"duration_ms={rng.randint(1, 9000)}")
+            else:
+                out.append(f'{{"ts":"{_ts(rng)}","level":"{level}","remote_addr":"{client}",'
+                           f'"trace_id":"{_hex(rng, 32)}","span_id":"{_hex(rng, 16)}",'
+                           f'"request_id":"{_req(rng)}","path":"{_endpoint(rng)}"}}')
         return "\n".join(out)
 
     def git_block(self) -> str:
@@ -680,6 +830,12 @@ class _Builder:
                                      "Von meinem iPhone gesendet"]))
         return "\n".join(["--", *lines]) if rng.random() < 0.4 else "\n".join(lines)
 
+    def plain_closing(self) -> str:
+        """A closing without a person: the team and company only."""
+        rng = self.rng
+        return "\n".join([rng.choice(CLOSINGS[self.lang]),
+                          f"{rng.choice(ROLES[self.lang])} · {self.company}"])
+
     def quoted_reply(self) -> str:
         rng = self.rng
         header = QUOTE_HEADERS[self.lang].format(
@@ -692,20 +848,30 @@ class _Builder:
         return "\n".join([header, *quoted])
 
     # ---- assembly
-    def build(self, target: int) -> Ticket:
-        rng = self.rng
-        head = [f"Subject: {self.fill(rng.choice(SUBJECTS[self.lang]))}",
-                rng.choice(GREETINGS[self.lang]), self.paragraph()]
-        # planted secrets: ~1 per SECRET_EVERY bytes (stochastic rounding)
-        expected = target / SECRET_EVERY
-        n_secrets = int(expected) + (rng.random() < expected - int(expected))
-        body = [self.secret_block() for _ in range(n_secrets)]
-        for type_, p in (("email", 0.35), ("phone", 0.2), ("card", 0.1), ("iban", 0.08),
-                         ("ssn", 0.03)):
+    def planted_blocks(self, target: int) -> list[str]:
+        """The blocks carrying this ticket's planted secrets and PII (profile densities)."""
+        rng, prof = self.rng, self.profile
+        body = []
+        if prof.secret_every:  # stochastic rounding: the density holds on average
+            expected = target / prof.secret_every
+            n_secrets = int(expected) + (rng.random() < expected - int(expected))
+            body = [self.secret_block() for _ in range(n_secrets)]
+        if prof.pii_every:
+            n_pii = max(1, round(target / prof.pii_every))
+            body += [self.pii_block(t)
+                     for t in rng.choices(_DENSE_PII, _DENSE_PII_WEIGHTS, k=n_pii)]
+        for type_, p in prof.pii_odds:
             if rng.random() < p:
                 body.append(self.pii_block(type_))
-        tail = [self.sentence(), self.signature()]
-        if rng.random() < 0.4:
+        return body
+
+    def build(self, target: int) -> Ticket:
+        rng, prof = self.rng, self.profile
+        head = [f"Subject: {self.fill(rng.choice(SUBJECTS[self.lang]))}",
+                rng.choice(GREETINGS[self.lang]), self.paragraph()]
+        body = self.planted_blocks(target)
+        tail = [self.sentence(), self.signature() if prof.signature else self.plain_closing()]
+        if prof.quoted and rng.random() < prof.quoted:
             tail.append(self.quoted_reply())
 
         def size(parts: list[str]) -> int:
@@ -713,14 +879,14 @@ class _Builder:
 
         fixed = size(head) + size(tail)
         used = fixed + size(body)
-        makers: list[Callable[[], str]] = [self.http_block, self.log_block, self.git_block,
-                                           self.trace_block, self.curl_block, self.code_block,
-                                           self.env_block, self.paragraph, self.paragraph]
+        makers: list[Callable[[], str]] = [getattr(self, name) for name in prof.fillers]
         misses = 0
         while used < target * 0.95 and misses < 12:
+            planted = len(self.plants)
             block = rng.choice(makers)() if misses < 6 else self.sentence()
             cost = len(block.encode("utf-8")) + 2
             if used + cost > target * 1.05 and used > 0.5 * target:
+                del self.plants[planted:]  # the block is dropped, and what it planted
                 misses += 1
                 continue
             body.append(block)
@@ -738,28 +904,35 @@ def _target(rng_seed: str) -> int:
     return int(rng.triangular(1000, 6200, 3600))
 
 
-def ticket(index: int, seed: object = 0, size: int | None = None) -> Ticket:
-    """Ticket number ``index`` of the corpus ``seed`` (``size``: target UTF-8 bytes)."""
-    b = _Builder(seed if size is None else f"{seed}|{size}", index)
+def ticket(index: int, seed: object = 0, size: int | None = None, corpus: str = "mailbox"
+           ) -> Ticket:
+    """Ticket number ``index`` of ``corpus`` (a ``CORPORA`` name) under ``seed``.
+
+    ``size`` is the target UTF-8 size in bytes (default: 1-6 KB, triangular around 3.6 KB).
+    """
+    b = _Builder(seed if size is None else f"{seed}|{size}", index, corpus)
     return b.build(size or _target(b.seed))
 
 
-def iter_tickets(seed: object = 0, size: int | None = None) -> Iterator[Ticket]:
+def iter_tickets(seed: object = 0, size: int | None = None, corpus: str = "mailbox"
+                 ) -> Iterator[Ticket]:
     i = 0
     while True:
-        yield ticket(i, seed, size)
+        yield ticket(i, seed, size, corpus)
         i += 1
 
 
-def generate(n: int, seed: object = 0, size: int | None = None) -> list[Ticket]:
+def generate(n: int, seed: object = 0, size: int | None = None, corpus: str = "mailbox"
+             ) -> list[Ticket]:
     """``n`` tickets with their planted values (1-6 KB each, or about ``size`` bytes)."""
-    return [ticket(i, seed, size) for i in range(n)]
+    return [ticket(i, seed, size, corpus) for i in range(n)]
 
 
-def generate_bytes(mb: float, seed: object = 0, size: int | None = None) -> list[Ticket]:
+def generate_bytes(mb: float, seed: object = 0, size: int | None = None,
+                   corpus: str = "mailbox") -> list[Ticket]:
     """Tickets whose total UTF-8 size first reaches ``mb`` * 10^6 bytes."""
     out, total = [], 0
-    for t in iter_tickets(seed, size):
+    for t in iter_tickets(seed, size, corpus):
         if total >= mb * MB:
             break
         out.append(t)
@@ -767,14 +940,15 @@ def generate_bytes(mb: float, seed: object = 0, size: int | None = None) -> list
     return out
 
 
-def tickets(n: int, seed: object = 0, size: int | None = None) -> list[str]:
-    """The texts of ``generate(n, seed, size)``."""
-    return [t.text for t in generate(n, seed, size)]
+def tickets(n: int, seed: object = 0, size: int | None = None, corpus: str = "mailbox"
+            ) -> list[str]:
+    """The texts of ``generate(n, seed, size, corpus)``."""
+    return [t.text for t in generate(n, seed, size, corpus)]
 
 
-def corpus_bytes(mb: float, seed: object = 0) -> list[str]:
-    """Ticket texts totalling at least ``mb`` MB (10^6 bytes) of UTF-8."""
-    return [t.text for t in generate_bytes(mb, seed)]
+def corpus_bytes(mb: float, seed: object = 0, corpus: str = "mailbox") -> list[str]:
+    """Ticket texts of ``corpus`` totalling at least ``mb`` MB (10^6 bytes) of UTF-8."""
+    return [t.text for t in generate_bytes(mb, seed, corpus=corpus)]
 
 
 def total_bytes(texts: list[str]) -> int:
@@ -782,15 +956,24 @@ def total_bytes(texts: list[str]) -> int:
     return sum(len(t.encode("utf-8")) for t in texts)
 
 
-if __name__ == "__main__":  # pragma: no cover - manual inspection
-    import sys
+def _stats(mb: float) -> None:  # pragma: no cover - manual inspection
     import time
 
-    t0 = time.perf_counter()
-    corpus = generate_bytes(float(sys.argv[1]) if len(sys.argv) > 1 else 2.0)
-    took = time.perf_counter() - t0
-    nbytes = sum(t.size for t in corpus)
-    secrets = sum(p.kind == "secret" for t in corpus for p in t.plants)
-    pii = sum(p.kind == "pii" for t in corpus for p in t.plants)
-    print(f"{len(corpus)} tickets, {nbytes:,} bytes in {took:.2f}s; {secrets} secrets "
-          f"(1 per {nbytes / max(secrets, 1) / 1000:.1f} KB), {pii} PII")
+    for name in CORPORA:
+        t0 = time.perf_counter()
+        corpus = generate_bytes(mb, corpus=name)
+        took = time.perf_counter() - t0
+        nbytes = sum(t.size for t in corpus)
+        chars = sum(len(t.text) for t in corpus)
+        non_ascii = sum(sum(not c.isascii() for c in t.text) for t in corpus) / chars
+        secrets = sum(p.kind == "secret" for t in corpus for p in t.plants)
+        pii = sum(p.kind == "pii" for t in corpus for p in t.plants)
+        print(f"{name:<13} {len(corpus):>4} tickets, {nbytes:>9,} bytes in {took:.2f}s; "
+              f"{secrets:>5} secrets (1 per {nbytes / max(secrets, 1):>6,.0f} B), {pii:>5} PII "
+              f"(1 per {nbytes / max(pii, 1):>6,.0f} B); {non_ascii:.0%} non-ASCII characters")
+
+
+if __name__ == "__main__":  # pragma: no cover - manual inspection
+    import sys
+
+    _stats(float(sys.argv[1]) if len(sys.argv) > 1 else 2.0)
