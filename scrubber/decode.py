@@ -41,7 +41,8 @@ MARGIN = 1024
 WRAP_MIN, WRAP_MAX = 60, 80
 FIXED_MIN = 16
 #: characters that render as nothing: zero-width space/joiners, word joiner, BOM, soft hyphen
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+")
+INVISIBLE_CHARS = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]+")
 # a line break with the next line's mail quoting, followed by text
 _NEWLINE = re.compile(r"\n(?:> ?)*(?=[^\r\n])")
 _BEFORE_WRAP = frozenset(string.ascii_letters + string.digits + "_+/. -")
@@ -231,6 +232,8 @@ def _base64(text: str, max_blobs: int) -> Iterator[Replacement]:
 
 
 def _invisible(text: str) -> Iterator[Replacement]:
+    if not any(c in text for c in INVISIBLE_CHARS):  # substring search beats a regex scan
+        return
     for m in _INVISIBLE.finditer(text):
         yield m.start(), m.end(), ""
 
