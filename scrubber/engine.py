@@ -86,6 +86,9 @@ class Scrubber:
         if self._names_index >= 0:
             self._rules = (*self._rules, known_name_rule())
             self._priority = (*self._priority, 0)
+        # rules whose matches depend on neighbouring words that other rules redact
+        self._rescan = frozenset(i for i, r in enumerate(self._rules)
+                                 if r.kind == "pii" and r.entity == "PERSON")
         self._seal = sealer_for(((r.id, r.operator) for r in self._rules), p.reversible_key,
                                 self._key)
         self._gate = allow.Gate(self.ruleset.allow, allow.marker_head(p.marker), self.fingerprint,
@@ -199,9 +202,35 @@ class Scrubber:
         found = self._candidates(text)
         if names:
             found.extend(allow.keep(self._known_names(text, names), text, self._gate))
+        result = self._redact(text, found)
+        if self._rescan and result.findings:
+            extra = self._revealed(text, result)
+            if extra:
+                result = self._redact(text, [*found, *extra])
+        return result
+
+    def _redact(self, text: str, found: list[Candidate]) -> ScrubResult:
         spans = resolve.resolve(found, self._priority)
         return redact.redact(text, spans, self._rules, self._key, self.policy.marker,
                              self._seal)
+
+    def _revealed(self, text: str, result: ScrubResult) -> list[Candidate]:
+        """Names that show only once their neighbours are redacted, as original spans.
+
+        A name rule refuses "Zoë" before "Müller-like" words (it may be half a name) but
+        takes it before "<IBAN_CODE>"; running the name rules once more on the redacted
+        text and adding what they find keeps ``scrub`` idempotent.
+        """
+        out = result.text
+        chosen, starts = self._select(out)
+        found: list[Candidate] = []
+        for index in chosen:
+            if index in self._rescan:
+                at = starts.get(index) if starts is not None else None
+                rule, timeout = self._rules[index], self.policy.timeout
+                found.extend(matcher.find_at(rule, index, out, at, timeout) if at is not None
+                             else matcher.find(rule, index, out, timeout))
+        return allow.keep(list(redact.to_original(found, result.findings)), text, self._gate)
 
     def scan(self, text: str, *, names: Iterable[str] = ()) -> list[Finding]:
         """The findings ``scrub`` would redact, sorted and non-overlapping."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from .model import Finding, Resolved, ScrubResult
+from .model import Candidate, Finding, Resolved, ScrubResult
 from .operators import Context
 from .packs import Rule
 
@@ -63,3 +64,25 @@ def redact(text: str, spans: Sequence[Resolved], rules: Sequence[Rule], key: byt
                                 tuple(rules[i].id for i in indices), replacement))
     pieces.append(text[last:])
     return ScrubResult("".join(pieces), tuple(findings))
+
+
+def to_original(found: Iterable[Candidate], findings: Sequence[Finding]) -> Iterator[Candidate]:
+    """Map candidates over a redacted text back to the original's offsets.
+
+    ``findings`` are those the redacted text was made with; a candidate touching one
+    of their replacements is dropped (it would be part of a marker or label).
+    """
+    out_ends: list[int] = []
+    shift = 0  # original offset minus redacted offset after each finding
+    shifts: list[int] = []
+    for f in findings:
+        out_end = f.start - shift + len(f.replacement)
+        shift += (f.end - f.start) - len(f.replacement)
+        out_ends.append(out_end)
+        shifts.append(shift)
+    for start, end, index, prefix_end in found:
+        k = bisect.bisect_right(out_ends, start)
+        if k < len(findings) and end > findings[k].start - (shifts[k - 1] if k else 0):
+            continue
+        delta = shifts[k - 1] if k else 0
+        yield start + delta, end + delta, index, prefix_end + delta
