@@ -11,12 +11,12 @@ from typing import Any
 
 import regex
 
-from . import allow, decode, matcher, redact, resolve
+from . import accel, allow, decode, matcher, redact, resolve
 from .errors import ConfigError, InputTooLarge
 from .model import KINDS, Candidate, Finding, Policy, ScrubResult, Severity
 from .operators import check_marker, sealer_for
 from .packs import RuleSet, known_name_rule, load_rules
-from .prefilter import Prefilter, Selection
+from .prefilter import Selection
 
 KEY_ENV = "SCRUBBER_KEY"
 
@@ -78,9 +78,7 @@ class Scrubber:
         self._rules = tuple(r for r in self.ruleset
                             if r.kind in p.kinds and r.severity >= p.min_severity)
         self._priority = tuple(r.spec.priority for r in self._rules)
-        self._prefilter = Prefilter([r.spec.keywords for r in self._rules],
-                                    [r.spec.always_run for r in self._rules],
-                                    [r.spec.anchored for r in self._rules])
+        self._prefilter = accel.build_prefilter(self._rules, p.backend)
         # names the caller passes in belong to one more rule, outside the prefilter
         self._names_index = len(self._rules) if "pii" in p.kinds else -1
         if self._names_index >= 0:

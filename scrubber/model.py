@@ -80,6 +80,8 @@ class ScrubResult:
 
 
 DEFAULT_MARKER = "[REDACTED:{rule_id}]"
+#: rule prefilters: Vectorscan where its wheel is installed, else keywords; or either one
+BACKENDS = ("auto", "portable", "vectorscan")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,9 @@ class Policy:
     ``max_input_chars`` caps the text one ``scrub`` call takes (above it ``InputTooLarge``:
     stream it with ``scrubber.stream.scrub_stream``); ``decode_max_chars`` caps the decoded
     characters all views of one call may produce (views beyond it are not built).
+    ``backend`` picks the rule prefilter: ``"auto"`` (Vectorscan where its wheel is
+    installed, else the portable keyword prefilter), ``"portable"`` or ``"vectorscan"``;
+    every backend gives the same findings.
     """
 
     key: bytes | None = field(default=None, repr=False)
@@ -115,3 +120,4 @@ class Policy:
     reversible_key: bytes | str | None = field(default=None, repr=False)
     max_input_chars: int = 64 * 1024 * 1024
     decode_max_chars: int = 4_000_000
+    backend: str = "auto"

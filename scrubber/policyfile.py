@@ -23,7 +23,7 @@ import regex
 from . import operators as ops
 from .engine import Scrubber
 from .errors import Problem, RulePackError
-from .model import KINDS, SEVERITIES, Policy, Severity
+from .model import BACKENDS, KINDS, SEVERITIES, Policy, Severity
 from .packs import (
     RuleSet,
     builtin_rules_dir,
@@ -54,7 +54,7 @@ from .spec import (
 SCHEMA_VERSION = 1
 POLICY_FIELDS = ("schema", "description", "packs", "operators", "allow", "phone_regions",
                  "kinds", "min_severity", "marker", "timeout", "decode_depth", "allow_pragma",
-                 "max_input_chars", "decode_max_chars")
+                 "max_input_chars", "decode_max_chars", "backend")
 PACKS_FIELDS = ("builtin", "paths", "enable", "disable")
 POLICY_ALLOW_FIELDS = (*ALLOW_FIELDS, "domains", "staff")
 DOMAIN_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
@@ -104,6 +104,7 @@ OPTION_CHECKS: Mapping[str, tuple[Any, str]] = MappingProxyType({
     "allow_pragma": (lambda v: isinstance(v, bool), "true or false"),
     "max_input_chars": (lambda v: _is_int(v) and v >= 1, "a positive number of characters"),
     "decode_max_chars": (lambda v: _is_int(v) and v >= 0, "a number of characters (0 or more)"),
+    "backend": (lambda v: v in BACKENDS, "one of: " + ", ".join(BACKENDS)),
 })
 
 

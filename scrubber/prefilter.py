@@ -21,6 +21,18 @@ import ahocorasick
 Selection = tuple[list[int], Mapping[int, list[int]] | None]
 
 _NO_STARTS: Mapping[int, list[int]] = MappingProxyType({})
+#: non-ASCII letters ``regex`` matches with an ASCII letter under IGNORECASE (and dotless
+#: i) that ``str.lower`` leaves apart: folded first, one character for one
+FOLDS_TO_ASCII: Mapping[int, str] = MappingProxyType({
+    0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"})
+_FOLD_CHARS = tuple(chr(c) for c in FOLDS_TO_ASCII)
+
+
+def lowered(text: str) -> str:
+    """``text.lower()`` after folding the letters in ``FOLDS_TO_ASCII``."""
+    if not text.isascii() and any(c in text for c in _FOLD_CHARS):
+        text = text.translate(FOLDS_TO_ASCII)
+    return text.lower()
 
 
 class Prefilter:
@@ -53,10 +65,10 @@ class Prefilter:
         selected = set(self._always)
         if self._automaton is None or not text:
             return sorted(selected), _NO_STARTS
-        lowered = text.lower()
-        aligned = len(lowered) == len(text)  # lower() only ever lengthens a string
+        folded = lowered(text)
+        aligned = len(folded) == len(text)  # lower() only ever lengthens a string
         starts: dict[int, set[int]] = {}
-        for end, (back, indices, anchored) in self._automaton.iter(lowered):
+        for end, (back, indices, anchored) in self._automaton.iter(folded):
             selected.update(indices)
             for index in anchored:
                 starts.setdefault(index, set()).add(end - back)

@@ -1,5 +1,6 @@
 """Engine-wide properties on generated tickets: idempotence, disjoint sorted spans, exact
-reconstruction, prefilter on == off, and no example secret surviving in any context."""
+reconstruction, prefilter on == off, backends agree, and no example secret surviving in any
+context."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .conftest import TEST_KEY
 RULES = scrubber.load_rules()
 DEFAULT = scrubber.Scrubber(RULES, key=TEST_KEY)
 NO_PREFILTER = scrubber.Scrubber(RULES, key=TEST_KEY, prefilter=False)
+PORTABLE = scrubber.Scrubber(RULES, key=TEST_KEY, backend="portable")
 MATCH_CASES = [c for r in RULES for c in ruletest.cases(r) if c.kind == "match"]
 FILLER = [
     "Hi team,", "status 401 at 2026-11-27T10:02:11Z", "X-Request-Id: "
@@ -59,6 +61,12 @@ def test_idempotent(text: str) -> None:
 @given(tickets)
 def test_prefilter_never_changes_findings(text: str) -> None:
     assert DEFAULT.scan(text) == NO_PREFILTER.scan(text)
+
+
+@given(tickets)
+def test_backends_agree(text: str) -> None:
+    """The default backend (Vectorscan where installed), the portable one and no prefilter."""
+    assert DEFAULT.scan(text) == PORTABLE.scan(text) == NO_PREFILTER.scan(text)
 
 
 @given(st.sampled_from(MATCH_CASES), st.sampled_from(ruletest.CONTEXTS),
