@@ -40,7 +40,7 @@ from . import cache
 from .errors import ConfigError
 from .model import BACKENDS
 from .packs import Rule
-from .prefilter import Prefilter, Selection
+from .prefilter import NO_RANGES, Prefilter, Selection
 
 CACHE_ENV = cache.CACHE_ENV
 #: bounded repeats above this become unbounded (a superset that compiles far faster)
@@ -570,10 +570,11 @@ def _compile(entries: Mapping[int, bytes], flags: int) -> tuple[tuple[int, ...],
     return tuple(kept), db
 
 
-def load_database(entries: Mapping[int, bytes]) -> tuple[tuple[int, ...], Any]:
+def load_database(entries: Mapping[int, bytes], flags: int | None = None
+                  ) -> tuple[tuple[int, ...], Any]:
     """The compiled database for ``entries`` (rule index -> expression), cached on disk."""
     assert _hs is not None
-    flags = _hs_flags()
+    flags = _hs_flags() if flags is None else flags
     name = f"{_digest(entries, flags)}.db"
     cached = _read_cache(name)
     if cached is not None:
@@ -582,6 +583,99 @@ def load_database(entries: Mapping[int, bytes]) -> tuple[tuple[int, ...], Any]:
     if ids:
         _write_cache(name, ids, _hs.dumpb(db))
     return ids, db
+
+
+# --------------------------------------------------------------------------- location
+
+#: decimal digits other than 0-9: a text holding one is not located (see ``_ascii_digits``)
+_OTHER_DIGITS = regex.compile(r"[\p{Nd}--[0-9]]", regex.V1)
+_HEX_ESCAPE = regex.compile(r"\\x\{([0-9A-Fa-f]+)\}")
+
+
+def _ascii_digits(pattern: str) -> str:
+    """``pattern`` with ``\\d`` read as ``[0-9]`` (in a class: ``0-9``)."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            pair = pattern[i:i + 2]
+            out.append(("0-9" if in_class else "[0-9]") if pair == "\\d" else pair)
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+            head = regex.match(r"\[\^?\]?", pattern[i:])
+            assert head is not None
+            out.append(head.group())
+            i += len(head.group())
+            continue
+        in_class = in_class and c != "]"
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def located_superset(rule: Rule) -> bytes | None:
+    """A byte-level (ASCII) superset of a keyword-less rule, for locating its matches.
+
+    Only rules with a bounded reach whose superset consumes nothing but ASCII once
+    ``\\d`` is read as ``[0-9]`` qualify; texts with other decimal digits are not
+    located (``VectorscanPrefilter.select`` checks).
+    """
+    if rule.reach is None or (rule.spec.keywords and not rule.spec.always_run):
+        return None
+    try:
+        expr = _superset(regex.compile(_ascii_digits(rule.spec.regex), rule.pattern.flags))
+    except (ValueError, regex.error):
+        return None
+    if not expr.isascii() or any(int(h, 16) >= 0x80 for h in _HEX_ESCAPE.findall(expr)):
+        return None
+    return expr.encode()
+
+
+def _located_flags() -> int:
+    assert _hs is not None
+    return int(_hs.HS_FLAG_SOM_LEFTMOST | _hs.HS_FLAG_ALLOWEMPTY)
+
+
+def _note(rule: int, start: int, end: int, _flags: int, found: dict[int, list[int]]) -> None:
+    spans = found.get(rule)
+    if spans is None:
+        found[rule] = [start, end]
+    else:
+        spans += (start, end)
+
+
+def _ranges(found: Mapping[int, list[int]], data: bytes, text: str
+            ) -> dict[int, list[tuple[int, int]]]:
+    """Each rule's ``(start, end)`` pairs as merged, ascending character ranges."""
+    chars = _char_offsets(data, {o for flat in found.values() for o in flat}) \
+        if len(data) != len(text) else None
+    out: dict[int, list[tuple[int, int]]] = {}
+    for rule, flat in found.items():
+        pairs = sorted(zip(flat[::2], flat[1::2], strict=True))
+        merged: list[tuple[int, int]] = []
+        for lo, hi in pairs:
+            if chars is not None:
+                lo, hi = chars[lo], chars[hi]
+            if merged and lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        out[rule] = merged
+    return out
+
+
+def _char_offsets(data: bytes, offsets: Set[int]) -> dict[int, int]:
+    """Byte offset -> character offset (every offset is at an ASCII byte boundary)."""
+    chars: dict[int, int] = {}
+    last_byte = last_char = 0
+    for b in sorted(offsets):
+        last_char += len(data[last_byte:b].decode("utf-8", "surrogatepass"))
+        last_byte = b
+        chars[b] = last_char
+    return chars
 
 
 # --------------------------------------------------------------------------- prefilter
@@ -609,6 +703,12 @@ class VectorscanPrefilter:
         self._in_db = frozenset(ids)
         self._outside = tuple(i for i in range(self._count) if i not in self._in_db)
         self._anchored = frozenset(i for i, r in enumerate(rules) if r.spec.anchored)
+        located = {i: e for i, r in enumerate(rules) if (e := located_superset(r)) is not None}
+        self._where_db: Any = None
+        where: tuple[int, ...] = ()
+        if located:
+            where, self._where_db = load_database(located, _located_flags())
+        self._located = frozenset(where)
         self._local = threading.local()
 
     @property
@@ -623,6 +723,22 @@ class VectorscanPrefilter:
             scratch = self._local.scratch = _hs.Scratch(self._db)
         return scratch
 
+    def _where_scratch(self) -> Any:
+        scratch = getattr(self._local, "where", None)
+        if scratch is None:
+            assert _hs is not None
+            scratch = self._local.where = _hs.Scratch(self._where_db)
+        return scratch
+
+    def _locate(self, data: bytes, text: str) -> dict[int, list[tuple[int, int]]] | None:
+        """Where the located rules' matches can start; None if this text is not located."""
+        if not self._located or (not text.isascii() and _OTHER_DIGITS.search(text)):
+            return None
+        found: dict[int, list[int]] = {}
+        self._where_db.scan(data, match_event_handler=_note, context=found,
+                            scratch=self._where_scratch())
+        return _ranges(found, data, text)
+
     def select(self, text: str) -> Selection:
         """The rules that may match ``text`` and, for anchored ones, where to try them."""
         try:
@@ -633,11 +749,16 @@ class VectorscanPrefilter:
         if self._in_db and data:
             self._db.scan(data, match_event_handler=_collect, context=hits,
                           scratch=self._scratch())
+        located = self._locate(data, text) if data else None
+        if located is not None:  # exact starts beat the filter's yes/no for these rules
+            hits.difference_update(self._located)
+            hits.update(located)
+        ranges = NO_RANGES if located is None else located
         if not self._outside and not hits & self._anchored:
-            return sorted(hits), _NO_STARTS
-        chosen, starts = self._keywords.select(text)
+            return sorted(hits), _NO_STARTS, ranges
+        chosen, starts, _ = self._keywords.select(text)
         hits.update(i for i in chosen if i not in self._in_db)
-        return sorted(hits), starts
+        return sorted(hits), starts, ranges
 
     def candidates(self, text: str) -> list[int]:
         """Indices of the rules that may match ``text``, ascending."""

@@ -16,7 +16,7 @@ from .errors import ConfigError, InputTooLarge
 from .model import KINDS, Candidate, Finding, Policy, ScrubResult, Severity
 from .operators import check_marker, sealer_for
 from .packs import RuleSet, known_name_rule, load_rules
-from .prefilter import Selection
+from .prefilter import NO_RANGES, Selection
 
 KEY_ENV = "SCRUBBER_KEY"
 
@@ -111,18 +111,22 @@ class Scrubber:
     def _select(self, text: str) -> Selection:
         if self.policy.prefilter:
             return self._prefilter.select(text)
-        return self._prefilter.everything(), None
+        return self._prefilter.everything(), None, NO_RANGES
 
     def _direct(self, text: str) -> list[Candidate]:
-        chosen, starts = self._select(text)
+        chosen, starts, ranges = self._select(text)
         found: list[Candidate] = []
         timeout = self.policy.timeout
         for index in chosen:
+            rule = self._rules[index]
             at = starts.get(index) if starts is not None else None
+            where = ranges.get(index)
             if at is not None:
-                found.extend(matcher.find_at(self._rules[index], index, text, at, timeout))
+                found.extend(matcher.find_at(rule, index, text, at, timeout))
+            elif where is not None and rule.reach is not None:
+                found.extend(matcher.find_in(rule, index, text, where, rule.reach, timeout))
             else:
-                found.extend(matcher.find(self._rules[index], index, text, timeout))
+                found.extend(matcher.find(rule, index, text, timeout))
         return found
 
     def _decoded(self, text: str) -> list[Candidate]:
@@ -144,7 +148,7 @@ class Scrubber:
         # joining wrapped lines glues words together: only self-identifying keys
         # (non-negative priority) are looked for across a join, never generic rules
         generic = "unwrap" not in view.name
-        chosen, starts = self._select(view.text)
+        chosen, starts, _ranges = self._select(view.text)
         found: list[Candidate] = []
         timeout, size = self.policy.timeout, len(view.text)
         for index in chosen:
@@ -220,7 +224,7 @@ class Scrubber:
         text and adding what they find keeps ``scrub`` idempotent.
         """
         out = result.text
-        chosen, starts = self._select(out)
+        chosen, starts, _ranges = self._select(out)
         found: list[Candidate] = []
         for index in chosen:
             if index in self._rescan:

@@ -16,11 +16,13 @@ from types import MappingProxyType
 
 import ahocorasick
 
-#: a selection: the rule indices to run, ascending, and for anchored rules the
-#: ascending keyword start offsets to try (``None``: offsets unusable, scan whole text)
-Selection = tuple[list[int], Mapping[int, list[int]] | None]
+#: a selection: the rule indices to run, ascending; for anchored rules the ascending
+#: keyword start offsets to try (``None``: offsets unusable, scan whole text); and for
+#: rules located by a scan, ascending ``(lo, hi)`` ranges their matches start in
+Selection = tuple[list[int], Mapping[int, list[int]] | None, Mapping[int, list[tuple[int, int]]]]
 
 _NO_STARTS: Mapping[int, list[int]] = MappingProxyType({})
+NO_RANGES: Mapping[int, list[tuple[int, int]]] = MappingProxyType({})
 #: non-ASCII letters ``regex`` matches with an ASCII letter under IGNORECASE (and dotless
 #: i) that ``str.lower`` leaves apart: folded first, one character for one
 FOLDS_TO_ASCII: Mapping[int, str] = MappingProxyType({
@@ -64,7 +66,7 @@ class Prefilter:
         """The rules that may match ``text`` and, for anchored ones, where to try them."""
         selected = set(self._always)
         if self._automaton is None or not text:
-            return sorted(selected), _NO_STARTS
+            return sorted(selected), _NO_STARTS, NO_RANGES
         folded = lowered(text)
         aligned = len(folded) == len(text)  # lower() only ever lengthens a string
         starts: dict[int, set[int]] = {}
@@ -73,8 +75,8 @@ class Prefilter:
             for index in anchored:
                 starts.setdefault(index, set()).add(end - back)
         if not aligned:
-            return sorted(selected), None
-        return sorted(selected), {i: sorted(s) for i, s in starts.items()}
+            return sorted(selected), None, NO_RANGES
+        return sorted(selected), {i: sorted(s) for i, s in starts.items()}, NO_RANGES
 
     def everything(self) -> list[int]:
         """Every rule index: what a run without the prefilter scans."""

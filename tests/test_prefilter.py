@@ -31,9 +31,10 @@ def test_lowered_keeps_offsets_for_folded_letters() -> None:
 
 def test_anchored_starts_are_keyword_offsets() -> None:
     pf = Prefilter([("hi", "hello"), ("token",)], [False, False], [True, False])
-    chosen, starts = pf.select("say Hello, then hi: TOKEN")
+    chosen, starts, ranges = pf.select("say Hello, then hi: TOKEN")
     assert chosen == [0, 1]
     assert starts == {0: [4, 16]}
+    assert ranges == {}  # keywords never locate
 
 
 def test_dotted_capital_i_keeps_anchored_starts() -> None:
