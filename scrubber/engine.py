@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import regex
@@ -16,9 +16,11 @@ from .errors import ConfigError, InputTooLarge
 from .model import KINDS, Candidate, Finding, Policy, ScrubResult, Severity
 from .operators import check_marker, sealer_for
 from .packs import RuleSet, known_name_rule, load_rules
-from .prefilter import NO_RANGES, Selection
+from .prefilter import NO_RANGES, Prefilter, Selection
 
 KEY_ENV = "SCRUBBER_KEY"
+#: how far before a new label a name it revealed can start (cue, honorific and name)
+REVEAL_REACH = 160
 
 
 def _resolve_key(key: bytes | str | None) -> bytes:
@@ -84,9 +86,13 @@ class Scrubber:
         if self._names_index >= 0:
             self._rules = (*self._rules, known_name_rule())
             self._priority = (*self._priority, 0)
-        # rules whose matches depend on neighbouring words that other rules redact
-        self._rescan = frozenset(i for i, r in enumerate(self._rules)
-                                 if r.kind == "pii" and r.entity == "PERSON")
+        # rules whose matches depend on neighbouring words that other rules redact, with
+        # a keyword prefilter of their own (the redacted text is scanned for them only)
+        self._rescan = tuple(i for i, r in enumerate(self._rules)
+                             if r.kind == "pii" and r.entity == "PERSON" and r.spec.keywords)
+        again = [self._rules[i].spec for i in self._rescan]
+        self._rescan_filter = Prefilter([r.keywords for r in again], [r.always_run for r in again],
+                                        [r.anchored for r in again])
         self._seal = sealer_for(((r.id, r.operator) for r in self._rules), p.reversible_key,
                                 self._key)
         self._gate = allow.Gate(self.ruleset.allow, allow.marker_head(p.marker), self.fingerprint,
@@ -221,17 +227,27 @@ class Scrubber:
 
         A name rule refuses "Zoë" before "Müller-like" words (it may be half a name) but
         takes it before "<IBAN_CODE>"; running the name rules once more on the redacted
-        text and adding what they find keeps ``scrub`` idempotent.
+        text and adding what they find keeps ``scrub`` idempotent. Only a name right
+        before a new label can appear, so anchored name rules are tried at the keywords
+        in the ``REVEAL_REACH`` characters before each label; the others scan it whole.
         """
-        out = result.text
-        chosen, starts, _ranges = self._select(out)
+        out, timeout = result.text, self.policy.timeout
+        tries: dict[int, set[int] | None] = {}  # rescan rule -> start offsets (None: whole)
+        for lo, hi in _before_labels(result.findings, REVEAL_REACH):
+            chosen, starts, _ = (self._rescan_filter.select(out[lo:hi]) if self.policy.prefilter
+                                 else (self._rescan_filter.everything(), None, NO_RANGES))
+            for local in chosen:
+                at = starts.get(local) if starts is not None else None
+                if at is None:
+                    tries[local] = None
+                elif (seen := tries.setdefault(local, set())) is not None:
+                    seen.update(lo + p for p in at)
         found: list[Candidate] = []
-        for index in chosen:
-            if index in self._rescan:
-                at = starts.get(index) if starts is not None else None
-                rule, timeout = self._rules[index], self.policy.timeout
-                found.extend(matcher.find_at(rule, index, out, at, timeout) if at is not None
-                             else matcher.find(rule, index, out, timeout))
+        for local, offsets in tries.items():
+            index = self._rescan[local]
+            rule = self._rules[index]
+            found.extend(matcher.find(rule, index, out, timeout) if offsets is None
+                         else matcher.find_at(rule, index, out, sorted(offsets), timeout))
         return allow.keep(list(redact.to_original(found, result.findings)), text, self._gate)
 
     def scan(self, text: str, *, names: Iterable[str] = ()) -> list[Finding]:
@@ -241,6 +257,21 @@ class Scrubber:
     def fingerprint(self, value: str) -> str:
         """The keyed fingerprint this scrubber gives ``value`` (for revocation lists)."""
         return redact.fingerprint(self._key, value)
+
+
+def _before_labels(findings: Sequence[Finding], reach: int) -> list[tuple[int, int]]:
+    """Merged windows of the redacted text: ``reach`` characters before each label."""
+    out: list[tuple[int, int]] = []
+    shift = 0  # how much shorter the redacted text is before the current finding
+    for f in findings:
+        at = f.start - shift
+        lo = max(0, at - reach)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], at + 1)
+        else:
+            out.append((lo, at + 1))
+        shift += (f.end - f.start) - len(f.replacement)
+    return out
 
 
 @functools.lru_cache(maxsize=1)

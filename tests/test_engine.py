@@ -201,3 +201,14 @@ def test_issue_3_a_marker_inside_a_url_is_never_rematched(default: scrubber.Scru
     once = default.scrub(f"git clone https://{pat}@dev.azure.com/kestrel/app/_git/app").text
     assert "[REDACTED:azure-devops-legacy-pat]@dev.azure.com" in once
     assert default.scrub(once).text == once
+
+
+def test_windows_before_labels_follow_the_redacted_text() -> None:
+    from scrubber.engine import _before_labels
+    s = scrubber.Scrubber(key=b"k" * 32, kinds=("pii",))
+    text = "x" * 300 + " jane@kestrel.io and 203.0.113.9 end"
+    result = s.scrub(text)
+    labels = [result.text.index("<EMAIL_ADDRESS>"), result.text.index("<IP_ADDRESS>")]
+    windows = _before_labels(result.findings, 160)
+    assert windows == [(labels[0] - 160, labels[1] + 1)]  # close labels: one window
+    assert _before_labels(result.findings, 5) == [(at - 5, at + 1) for at in labels]
