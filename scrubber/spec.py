@@ -240,13 +240,16 @@ def _load_yaml(text: str, path: str) -> tuple[Any, _Doc]:
         doc.problems.append(Problem(path, 1, 1, "empty pack", hint="expected 'schema: 1'"))
         return None, doc
     try:
-        return _construct(node, (), doc), doc
+        data = _construct(node, (), doc)
     except _TooLarge as exc:
         doc.problems.append(Problem(path, exc.mark.line + 1, exc.mark.column + 1,
                                     "YAML nests too deeply or its aliases expand too far",
                                     hint=f"at most {MAX_YAML_DEPTH} levels; an alias may not "
                                          "contain itself"))
         return None, doc
+    if data is None and not doc.problems:  # a document that is just `null` or `~`
+        doc.problems.append(Problem(path, 1, 1, "empty pack", hint="expected 'schema: 1'"))
+    return data, doc
 
 
 # --------------------------------------------------------------------------- field checks

@@ -113,3 +113,52 @@ def test_all_problems_reported_together(write_pack: Callable[[str], Path]) -> No
 def test_ruleset_pickles(builtin_rules: scrubber.RuleSet) -> None:
     again = pickle.loads(pickle.dumps(builtin_rules))
     assert again.ids() == builtin_rules.ids()
+
+
+def _acme_with(old: str, new: str) -> str:
+    assert old in ACME
+    return ACME.replace(old, new)
+
+
+@pytest.mark.parametrize("regex", ["a{4294967294}", "(?:(?:a{1000}){1000}){1000}",
+                                   "(?:ab){60000}x"])
+def test_issue_8_a_regex_whose_repeats_expand_too_far_is_a_problem_not_an_oom(
+        write_pack: Callable[[str], Path], regex: str) -> None:
+    path = write_pack(_acme_with("'(?P<secret>(?P<prefix>acme_[a-z]{4})[a-z]{16})'",
+                                 f"'acme_(?P<prefix>x)(?P<secret>{regex})'"))
+    with pytest.raises(scrubber.RulePackError, match="counted repeats expand to about"):
+        scrubber.load_rules(path, builtin=False)
+    allow = write_pack(_acme_with("    redact:", f"    allow: {{regexes: ['{regex}']}}\n"
+                                  "    redact:"))
+    with pytest.raises(scrubber.RulePackError, match="allow regex does not compile: counted"):
+        scrubber.load_rules(allow, builtin=False)
+
+
+@pytest.mark.parametrize("redact", [
+    "{operator: replace, template: 5}",            # AttributeError inside the factory
+    "{operator: replace, template: '<{entity:>99999999999}>'}",   # MemoryError when formatted
+    "{operator: token, template: '<{n!r}>'}"])
+def test_issue_8_any_operator_factory_failure_is_a_problem(
+        write_pack: Callable[[str], Path], redact: str) -> None:
+    path = write_pack(_acme_with("{operator: keep_prefix, group: prefix}", redact))
+    with pytest.raises(scrubber.RulePackError, match="bad parameters for") as info:
+        scrubber.load_rules(path, builtin=False)
+    assert all(p.path == str(path) and p.line == 9 for p in info.value.problems)
+
+
+@pytest.mark.parametrize("validator", ["{entropy: {min: 1" + "0" * 400 + "}}",
+                                       "{length: {min: .inf}}"])
+def test_issue_8_any_validator_factory_failure_is_a_problem(
+        write_pack: Callable[[str], Path], validator: str) -> None:
+    path = write_pack(_acme_with("    redact:", f"    validators: [{validator}]\n    redact:"))
+    with pytest.raises(scrubber.RulePackError, match="bad parameters for"):
+        scrubber.load_rules(path, builtin=False)
+
+
+def test_built_in_regexes_stay_far_below_the_repeat_limit(builtin_rules: scrubber.RuleSet
+                                                          ) -> None:
+    from scrubber.packs import MAX_REGEX_ITEMS, regex_items
+
+    assert max(regex_items(r.spec.regex) for r in builtin_rules) < MAX_REGEX_ITEMS // 10
+    assert regex_items("(?:ab){3}") == 12
+    assert regex_items(r"[a{9999999}]\{9999999}") == 10  # the class, then 9 literals

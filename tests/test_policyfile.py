@@ -215,3 +215,33 @@ def test_cli_reports_policy_problems_as_one_line_each(
     err = capsys.readouterr().err
     assert f"{path}:2:8: 'kinds' must be" in err
     assert f"{path}:3:10: 'timeout' must be" in err
+
+
+@pytest.mark.parametrize("paths", ["['~nobody-at-all/x.yaml']", "['" + "a" * 5000 + "']"])
+def test_issue_8_an_unusable_pack_path_is_a_problem(write_policy: Callable[[str], Path],
+                                                    paths: str) -> None:
+    path = write_policy(f"schema: 1\npacks: {{paths: {paths}}}\n")
+    with pytest.raises(PolicyFileError, match=f"{path}:2:17: pack path not found"):
+        load_policy(path, builtin=False)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("timeout: 1" + "0" * 400, "'timeout' must be a positive number"),
+    ("timeout: .inf", "'timeout' must be a positive number"),
+    ("marker: '[{entity:>99999999999}]'", "'marker' must be a template"),
+    ("marker: '[{rule_id!r}]'", "'marker' must be a template"),
+    ("operators: {PERSON: {operator: replace, template: 5}}", "bad parameters for 'replace'"),
+    ("allow: {regexes: ['a{4294967294}']}", "allow regex does not compile: counted repeats")])
+def test_issue_8_values_that_crashed_or_exhausted_the_loader_are_problems(
+        write_policy: Callable[[str], Path], line: str, message: str) -> None:
+    path = write_policy(f"schema: 1\n{line}\n")
+    with pytest.raises(PolicyFileError, match=message) as info:
+        load_policy(path, builtin=False)
+    assert all(p.path == str(path) and p.line == 2 for p in info.value.problems)
+
+
+def test_issue_8_a_null_policy_is_an_empty_policy_file(write_policy: Callable[[str], Path]
+                                                       ) -> None:
+    path = write_policy("null\n")
+    with pytest.raises(PolicyFileError, match=f"{path}:1:1: empty policy file"):
+        load_policy(path, builtin=False)

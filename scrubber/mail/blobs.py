@@ -31,7 +31,7 @@ def _decode_uu(block: str) -> str | None:
             continue
         try:
             data += binascii.a2b_uu(line)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: a non-ASCII character
             return None
     return _printable(bytes(data))
 

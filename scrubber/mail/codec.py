@@ -31,10 +31,19 @@ class Decoded:
 def transfer_decode(body: bytes, cte: str) -> bytes:
     """Undo base64 or quoted-printable; other encodings are the bytes themselves."""
     if cte == "base64":
-        return binascii.a2b_base64(re.sub(rb"[^A-Za-z0-9+/=]", b"", body) + b"===")
+        return _base64(body)
     if cte == "quoted-printable":
         return binascii.a2b_qp(body)
     return body
+
+
+def _base64(body: bytes) -> bytes:
+    """Lenient base64: junk is skipped; a stray character after the last quantum is dropped."""
+    try:
+        return binascii.a2b_base64(re.sub(rb"[^A-Za-z0-9+/=]", b"", body) + b"===")
+    except binascii.Error:  # 4k+1 data characters (padding in the middle, or a cut line)
+        data = re.sub(rb"[^A-Za-z0-9+/]", b"", body)
+        return binascii.a2b_base64(data[:len(data) - (len(data) % 4 == 1)] + b"===")
 
 
 def pick_codec(charset: str | None) -> str:
@@ -44,7 +53,7 @@ def pick_codec(charset: str | None) -> str:
         return "utf-8"
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         return "utf-8"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from email.errors import MessageError
 from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.policy import compat32
@@ -45,7 +46,7 @@ def decode_value(raw: bytes) -> str:
         return text
     try:
         return str(make_header(decode_header(text)))
-    except (LookupError, UnicodeError, ValueError, AssertionError):
+    except (LookupError, UnicodeError, ValueError, AssertionError, MessageError):
         return text
 
 
@@ -54,13 +55,16 @@ def scrub_field(field: Field, scrub: Scrub, eol: bytes) -> tuple[Field, list[Fin
     if skipped(field.name):
         return None
     value = decode_value(field.value_bytes())
-    if field.lname in ADDRESS:
-        new, found = _addresses(value, scrub)
-    elif field.lname in PARAMS:
-        new, found = _params(field.name, value, scrub)
-    else:
-        result = scrub(value)
-        new, found = result.text, list(result.findings)
+    try:
+        if field.lname in ADDRESS:
+            new, found = _addresses(value, scrub)
+        elif field.lname in PARAMS:
+            new, found = _params(field.name, value, scrub)
+        else:
+            result = scrub(value)
+            new, found = result.text, list(result.findings)
+    except UnicodeError as exc:  # e.g. Latin-1 bytes in a display name (surrogate escapes)
+        raise MailError(f"cannot re-encode header {field.name}") from exc
     if not found:
         return None
     return Field(field.name, fold(field.name, new, eol, not field.raw.isascii())), found
@@ -77,9 +81,17 @@ def _addresses(value: str, scrub: Scrub) -> tuple[str, list[Finding]]:
     if not keep:
         return value, []
     text = splice(value, keep)
-    rebuilt = ", ".join(formataddr((name, addr), "utf-8") if addr else name
-                        for name, addr in getaddresses([text]))
+    rebuilt = ", ".join(_formataddr(name, addr) for name, addr in getaddresses([text]))
     return rebuilt or text, keep
+
+
+def _formataddr(name: str, addr: str) -> str:
+    """``formataddr``, which raises on a non-ASCII address (RFC 6532): that one is kept as is."""
+    if not addr:
+        return name
+    if addr.isascii():
+        return formataddr((name, addr), "utf-8")
+    return formataddr((name, "x@x"), "utf-8")[:-len("<x@x>")] + f"<{addr}>" if name else addr
 
 
 def _params(name: str, value: str, scrub: Scrub) -> tuple[str, list[Finding]]:
@@ -108,8 +120,11 @@ def fold(name: str, value: str, eol: bytes, utf8: bool) -> bytes:
         if name.lower() in ADDRESS or name.lower() in PARAMS:
             return _fold_plain(name, value, eol).encode("utf-8" if utf8 else "ascii")
         if value.isascii() or utf8:
-            folded: str = pol.fold(name, value)
-            return folded.encode("utf-8" if utf8 else "ascii")
+            try:
+                folded: str = pol.fold(name, value)
+                return folded.encode("utf-8" if utf8 else "ascii")
+            except UnicodeError:  # the policy decoded a broken encoded-word left in the value
+                return _fold_plain(name, value, eol).encode("utf-8" if utf8 else "ascii")
         encoded = Header(value, "utf-8", header_name=name).encode(linesep=eol.decode())
         return f"{name}: {encoded}".encode("ascii") + eol
     except (UnicodeError, ValueError, TypeError) as exc:

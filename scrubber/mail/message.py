@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
+from email.utils import collapse_rfc2231_value
 from types import MappingProxyType
 
 from ..model import Finding, ScrubResult
@@ -13,7 +14,7 @@ from . import codec, headers
 from .binary import sniff_text
 from .blobs import replace_blobs
 from .html import scrub_html
-from .mime import Entity, Field, parse_entity, split_multipart
+from .mime import Entity, Field, Multipart, parse_entity, split_multipart
 from .policy import LimitExceeded, MailError, MailPolicy
 
 ENCRYPTED_TYPES = frozenset(("application/pkcs7-mime", "application/x-pkcs7-mime",
@@ -163,8 +164,10 @@ class _Walk:
             new = self.entity(part, depth + 1, f"{where.split(' ')[0]}.{i}")
             changed = changed or new is not None
             new_parts.append(part if new is None else new)
-        if not changed:
+        framed = self.framing(split, where.split(" ")[0])
+        if not changed and framed is None:
             return None
+        split = framed or split
         if ctype == "multipart/signed":
             self.tags["signed-broken"] += 1
         return split.join(tuple(new_parts)), _cte(head)
@@ -177,6 +180,31 @@ class _Walk:
         if new is None:
             return None
         return self.encode(new, cte, ent)
+
+    def framing(self, split: Multipart, where: str) -> Multipart | None:
+        """Preamble and epilogue scrubbed (readers hide them, but they travel with the
+        message; a body whose delimiters do not match its boundary is all preamble)."""
+        frames = list(split.framing)
+        if split.epilogue >= 0:
+            last = frames[-1]
+            new = self.loose(last[split.epilogue:], f"{where} epilogue")
+            frames[-1] = last if new is None else last[:split.epilogue] + new
+        first = frames[0]
+        new = self.loose(first[:split.preamble], f"{where} preamble")
+        frames[0] = first if new is None else new + first[split.preamble:]
+        if frames == list(split.framing):
+            return None
+        return replace(split, framing=tuple(frames))
+
+    def loose(self, data: bytes, where: str) -> bytes | None:
+        """Text outside any part, scrubbed as UTF-8 (other bytes kept as they are)."""
+        if not data.strip():
+            return None
+        result = self.scrub(data.decode("utf-8", "surrogateescape"))
+        if not result.findings:
+            return None
+        self.hits.extend(Hit(where, f) for f in result.findings)
+        return result.text.encode("utf-8", "surrogateescape")
 
     # -- leaves ---------------------------------------------------------------------------
 
@@ -271,11 +299,17 @@ def _cte(head: Message) -> str:
 
 
 def _named(head: Message, suffixes: tuple[str, ...]) -> bool:
+    """The part's file name (RFC 2231 or RFC 2047 encoded, as readers show it) ends so."""
     try:
         name = head.get_filename() or head.get_param("name")
+        if isinstance(name, tuple):
+            name = collapse_rfc2231_value(name)
     except (LookupError, ValueError):
         return False
-    return isinstance(name, str) and name.lower().endswith(suffixes)
+    if not isinstance(name, str):
+        return False
+    shown = headers.decode_value(name.encode("utf-8", "surrogateescape"))
+    return shown.lower().endswith(suffixes)
 
 
 def _same_tail(old: bytes, new: bytes, eol: bytes) -> bytes:
@@ -305,7 +339,7 @@ def _placeholder(head: Message, found: list[Finding], eol: bytes) -> bytes:
              "",
              "An attachment was removed by scrubber because it contained a credential.",
              f"Original type: {head.get_content_type()}. Rules: {rules}.")
-    return eol.join(line.encode("ascii") for line in lines)
+    return eol.join(line.encode("ascii", "replace") for line in lines)  # a garbled type
 
 
 def scrub_message(raw: bytes, policy: MailPolicy | None = None) -> tuple[bytes, MailReport]:

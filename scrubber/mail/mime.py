@@ -81,10 +81,17 @@ def _line_end(data: bytes, pos: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Multipart:
-    """A multipart body cut into parts; ``pieces`` alternate framing and part bytes."""
+    """A multipart body cut into parts; ``framing`` alternates with the parts.
+
+    ``preamble`` is the length of the text before the first delimiter (in ``framing[0]``);
+    ``epilogue`` is where the text after a close delimiter starts in ``framing[-1]`` (-1:
+    no close delimiter).
+    """
 
     framing: tuple[bytes, ...]
     parts: tuple[bytes, ...]
+    preamble: int = 0
+    epilogue: int = -1
 
     def join(self, parts: tuple[bytes, ...]) -> bytes:
         out = [self.framing[0]]
@@ -98,25 +105,30 @@ def split_multipart(body: bytes, boundary: str) -> Multipart:
 
     ``framing[0]`` is the preamble with the first delimiter line; each later framing
     element is the line break before a delimiter, the delimiter line and what follows a
-    close delimiter (the epilogue).
+    close delimiter (the epilogue). Without any delimiter, the whole body is preamble.
     """
-    delim = re.compile(rb"(?m)(\r?\n)?^--" + re.escape(boundary.encode("latin-1"))
-                       + rb"(--)?[ \t]*(?:\r?\n|\Z)")
+    try:
+        raw = boundary.encode("latin-1")
+    except UnicodeEncodeError:  # a garbled boundary parameter: no line can match it
+        return Multipart((body,), (), len(body))
+    delim = re.compile(rb"(?m)(\r?\n)?^--" + re.escape(raw) + rb"(--)?[ \t]*(?:\r?\n|\Z)")
     framing: list[bytes] = []
     parts: list[bytes] = []
-    start = 0
+    start = preamble = 0
     for match in delim.finditer(body):
+        close = bool(match.group(2))
         if not framing:
-            framing.append(body[:match.end()])
+            preamble = match.start()
+            framing.append(body if close else body[:match.end()])
         else:
             parts.append(body[start:match.start()])
-            framing.append(body[match.start():match.end()] if not match.group(2)
-                           else body[match.start():])
-        if match.group(2):
-            return Multipart(tuple(framing), tuple(parts))
+            framing.append(body[match.start():] if close else body[match.start():match.end()])
+        if close:
+            epilogue = match.end() - (match.start() if parts else 0)
+            return Multipart(tuple(framing), tuple(parts), preamble, epilogue)
         start = match.end()
     if not framing:
-        return Multipart((body,), ())
+        return Multipart((body,), (), len(body))
     parts.append(body[start:])
     framing.append(b"")
-    return Multipart(tuple(framing), tuple(parts))
+    return Multipart(tuple(framing), tuple(parts), preamble)
