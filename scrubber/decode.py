@@ -58,6 +58,8 @@ _TAG = (r"(?:/?(?i:a|abbr|b|bdi|bdo|big|br|cite|code|data|del|dfn|div|em|font|h[
         r"|ins|kbd|label|li|mark|ol|p|pre|q|s|samp|small|span|strike|strong|sub|sup|table"
         r"|tbody|td|th|thead|time|tr|tt|u|ul|var|wbr)(?:\s[^<>]{0,200})?/?>|!--[^<>]{0,200}-->)")
 _TAGS = re.compile(f"<{_TAG}(?:<{_TAG})*")
+# a block boundary separates words: text on its two sides is never glued together
+_BLOCK = re.compile(r"</?(?i:div|h[1-6]|li|ol|p|pre|table|tbody|td|th|thead|tr|ul)(?![\w-])")
 
 
 def _fold_table() -> Mapping[int, str]:
@@ -313,7 +315,8 @@ def _tag_joins(text: str) -> Iterator[Replacement]:
         return
     for m in _TAGS.finditer(text):
         start, end = m.start(), m.end()
-        if start > 0 and end < len(text) and (_glued(text[start - 1]) or _glued(text[end])):
+        if start > 0 and end < len(text) and (_glued(text[start - 1]) or _glued(text[end])) \
+                and not _BLOCK.search(m.group()):
             yield start, end, ""
 
 

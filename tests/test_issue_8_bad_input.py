@@ -212,7 +212,8 @@ def test_issue_8_failed_scrub_keeps_the_previous_output(work: Path, cli: Run) ->
     """A scan that fails half-way (a regex over its time budget) writes nothing."""
     (work / "slow.yaml").write_text(SLOW_PACK)
     (work / "fast.yaml").write_text("schema: 1\ntimeout: 0.2\n")
-    (work / "slow.txt").write_text("value " + "x" * 40 + "\n" + KEY + "\n")
+    # a real match later ("valueabZ") selects the rule for every backend
+    (work / "slow.txt").write_text("value " + "x" * 40 + "\n" + KEY + "\nvalueabZ\n")
     (work / "out").mkdir()
     (work / "out" / "slow.txt").write_text("previous\n")
     for extra in ([], ["--stream"]):

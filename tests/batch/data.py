@@ -24,7 +24,7 @@ rules:
       no_match: ['zzslow b']
 """
 #: text that makes the slow rule time out
-SLOW_TEXT = "zzslow" + "a" * 30 + "!"
+SLOW_TEXT = "zzslow" + "a" * 30 + "! zzslowab"  # a real match later selects the rule
 
 
 def secrets_for(i: int, seed: int = 0) -> tuple[str, str]:

@@ -48,7 +48,7 @@ def test_issue_5_cli_filter_exit_75_on_bad_pack_and_bad_usage(tmp_path: Path) ->
 def test_issue_5_cli_filter_deadline_exits_75(tmp_path: Path) -> None:
     slow = tmp_path / "slow.yaml"
     slow.write_text((Path(__file__).parent / "slow.yaml").read_text())
-    raw = b"Subject: x\r\n\r\nzzslow" + b"a" * 40 + b"!\r\n"
+    raw = b"Subject: x\r\n\r\nzzslow" + b"a" * 40 + b"! zzslowab\r\n"  # selects the rule
     p = subprocess.run([*SCRUBBER, "mail", "filter", "--rules", str(slow), "--scan-timeout",
                         "60", "--deadline", "1"], input=raw, capture_output=True, timeout=60)
     assert p.returncode == EX_TEMPFAIL

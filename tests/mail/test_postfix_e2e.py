@@ -25,7 +25,7 @@ from .mta import Daemon, Postfix, running_postfix, wait_for
 
 KEY = expand("sk-proj-{{b64url:74}}T3BlbkFJ{{b64url:74}}", "mail-e2e")
 TOKEN = expand("{{crc32:ghp_}}", "mail-e2e")
-TRIGGER = "zzslow" + "a" * 40 + "!"
+TRIGGER = "zzslow" + "a" * 40 + "! zzslowab"  # a real match later selects the rule
 SLOW_PACK = """schema: 1
 pack: slowtest
 rules:
