@@ -703,6 +703,11 @@ class VectorscanPrefilter:
         self._in_db = frozenset(ids)
         self._outside = tuple(i for i in range(self._count) if i not in self._in_db)
         self._anchored = frozenset(i for i, r in enumerate(rules) if r.spec.anchored)
+        # the keyword pass after a scan needs only anchored rules' and unscanned rules' words
+        self._needed = tuple(sorted(self._anchored | set(self._outside)))
+        needed = [rules[i].spec for i in self._needed]
+        self._starts = Prefilter([r.keywords for r in needed], [r.always_run for r in needed],
+                                 [r.anchored for r in needed])
         located = {i: e for i, r in enumerate(rules) if (e := located_superset(r)) is not None}
         self._where_db: Any = None
         where: tuple[int, ...] = ()
@@ -756,8 +761,11 @@ class VectorscanPrefilter:
         ranges = NO_RANGES if located is None else located
         if not self._outside and not hits & self._anchored:
             return sorted(hits), _NO_STARTS, ranges
-        chosen, starts, _ = self._keywords.select(text)
-        hits.update(i for i in chosen if i not in self._in_db)
+        chosen, starts, _ = self._starts.select(text)
+        needed = self._needed
+        hits.update(needed[i] for i in chosen if needed[i] not in self._in_db)
+        if starts is not None:
+            starts = {needed[i]: at for i, at in starts.items()}
         return sorted(hits), starts, ranges
 
     def candidates(self, text: str) -> list[int]:

@@ -250,24 +250,26 @@ def _width(text: str, start: int) -> int:
 def _is_wrap(text: str, start: int, end: int) -> bool:
     """Is the line break ``text[start:end]`` between two tokens a wrap inside one token?"""
     line_start = text.rfind("\n", 0, start) + 1
-    next_start = text.rfind("\n", 0, end) + 1
-    shape = _shape(text, line_start)
-    if shape == _shape(text, next_start) and shape.strip("Aa "):
-        return False  # records of one shape (log lines, lists): not one long line
+    width = start - line_start
+    mail = WRAP_MIN <= width <= WRAP_MAX  # a mail client's wrap width
+    if not mail and width < FIXED_MIN:
+        return False  # cheapest test first: too short for a fixed-width block
     line = text[line_start:start]
     head = line[len(line.rstrip(_TOKEN_CHARS)):]
     tail = _TAIL.match(text, end)
     rest = tail.group() if tail is not None else ""
     if not _continues(head, rest):
         return False
-    width = start - line_start
-    if WRAP_MIN <= width <= WRAP_MAX:
-        return True  # a mail client's wrap
+    next_start = text.rfind("\n", 0, end) + 1
+    shape = _shape(text, line_start)
+    if shape == _shape(text, next_start) and shape.strip("Aa "):
+        return False  # records of one shape (log lines, lists): not one long line
+    if mail:
+        return True
     if _plain_word(head) and not (head.isupper() and rest.isupper()):
         return False  # a word at a line end (a broken capitalised name ``PRI|VATE`` is not)
     before = text.rfind("\n", 0, line_start - 1) + 1 if line_start else -1
-    return width >= FIXED_MIN and ((before >= 0 and _width(text, before) == width)
-                                   or _width(text, next_start) == width)  # a fixed width
+    return (before >= 0 and _width(text, before) == width) or _width(text, next_start) == width
 
 
 def _shape(text: str, start: int) -> str:
