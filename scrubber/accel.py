@@ -616,6 +616,66 @@ def _ascii_digits(pattern: str) -> str:
     return "".join(out)
 
 
+_LEADING_CLASS = regex.compile(r"\(\?<!(\[(?:\\.|[^\]\\])+\])\)")
+
+
+def _group_end(pattern: str, i: int) -> int:
+    """The index after the group opening at ``pattern[i] == '('``."""
+    depth, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            i += 2 if pattern.startswith(("[]", "[^"), i) else 1
+            continue
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise ValueError("unbalanced group")
+
+
+def _before_class(pattern: str) -> str | None:
+    """The class of a ``(?<![...])`` among the pattern's leading assertions, if any."""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("\\b", i):
+            i += 2
+            continue
+        m = _LEADING_CLASS.match(pattern, i)
+        if m:
+            return m.group(1)
+        if not pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            return None
+        i = _group_end(pattern, i)
+    return None
+
+
+def _context_prefix(pattern: regex.Pattern[str]) -> str:
+    """``(?:^|[^...])`` for a leading one-character negative look-behind, else ``""``.
+
+    It consumes the character before the match, so a reported start is one earlier
+    than the real one (still a bound from below) and far fewer places qualify.
+    """
+    try:
+        cls = _before_class(pattern.pattern)
+        if cls is None:
+            return ""
+        flags = pattern.flags & (regex.IGNORECASE | regex.ASCII | regex.UNICODE)
+        inside = [c for c in map(chr, range(128)) if regex.fullmatch(cls, c, flags)]
+    except (ValueError, regex.error):
+        return ""
+    return "(?:^|[^" + "".join(f"\\x{{{ord(c):X}}}" for c in inside) + "])" if inside else ""
+
+
 def located_superset(rule: Rule) -> bytes | None:
     """A byte-level (ASCII) superset of a keyword-less rule, for locating its matches.
 
@@ -631,7 +691,7 @@ def located_superset(rule: Rule) -> bytes | None:
         return None
     if not expr.isascii() or any(int(h, 16) >= 0x80 for h in _HEX_ESCAPE.findall(expr)):
         return None
-    return expr.encode()
+    return (_context_prefix(rule.pattern) + expr).encode()
 
 
 def _located_flags() -> int:
@@ -667,12 +727,19 @@ def _ranges(found: Mapping[int, list[int]], data: bytes, text: str
     return out
 
 
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
 def _char_offsets(data: bytes, offsets: Set[int]) -> dict[int, int]:
-    """Byte offset -> character offset (every offset is at an ASCII byte boundary)."""
+    """Byte offset -> index of the first character starting at or after it.
+
+    Counting the bytes that start a character (all but UTF-8 continuation bytes) maps
+    a boundary exactly and an offset inside a character to the next one.
+    """
     chars: dict[int, int] = {}
     last_byte = last_char = 0
     for b in sorted(offsets):
-        last_char += len(data[last_byte:b].decode("utf-8", "surrogatepass"))
+        last_char += len(data[last_byte:b].translate(None, _CONTINUATION))
         last_byte = b
         chars[b] = last_char
     return chars

@@ -360,3 +360,34 @@ def test_other_decimal_digits_turn_location_off(vs: accel.VectorscanPrefilter) -
 
 def test_ascii_digits_reads_d_as_ascii_in_and_out_of_classes() -> None:
     assert accel._ascii_digits(r"\d{2}[\d(][^\d\n]\\d") == r"[0-9]{2}[0-9(][^0-9\n]\\d"
+
+
+@pytest.mark.parametrize("text", [
+    "\u20144111 1111 1111 1111 end",           # a 3-byte dash right before the number
+    "\u00e9 203.0.113.9 and \u00e94111111111111111",  # a letter glued to it: no match
+    "\u65e5\u672c+44 20 7946 0958",
+    "x 030 12345678, \u2014030 12345678",
+])
+def test_located_ranges_map_bytes_to_characters(text: str) -> None:
+    default = Scrubber(load_rules(), key=b"k" * 32)
+    assert default.scan(text) == Scrubber(load_rules(), key=b"k" * 32, prefilter=False).scan(text)
+
+
+def test_located_superset_keeps_the_leading_context() -> None:
+    card = next(r for r in RULES if r.id == "credit-card-number")
+    expr = accel.located_superset(card)
+    assert expr is not None
+    assert expr.startswith(b"(?:^|[^")
+    assert accel._before_class(r"\b(?=\d)(?<![\w.])\d") == r"[\w.]"
+    assert accel._before_class(r"(?<=x)\d") is None
+
+
+@pytest.mark.parametrize("corpus", ["mailbox", "log-heavy", "non-ascii", "pii-dense"])
+def test_backends_agree_on_benchmark_corpora(corpus: str) -> None:
+    from benchmarks.corpus import corpus_bytes
+    rules = load_rules()
+    fast = Scrubber(rules, key=b"k" * 32, backend="vectorscan")
+    portable = Scrubber(rules, key=b"k" * 32, backend="portable")
+    whole = Scrubber(rules, key=b"k" * 32, prefilter=False)
+    for text in corpus_bytes(0.05, seed=11, corpus=corpus):
+        assert fast.scan(text) == portable.scan(text) == whole.scan(text)
