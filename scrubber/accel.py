@@ -511,21 +511,12 @@ def _compiles(expression: bytes, flags: int) -> bool:
     return True
 
 
-def _translate(rules: Sequence[Rule]) -> dict[int, bytes]:
-    """Rule index -> translated expression, for every rule that has a translation."""
-    out: dict[int, bytes] = {}
-    for index, rule in enumerate(rules):
-        try:
-            out[index] = _superset(rule.pattern).encode()
-        except (ValueError, regex.error):
-            continue
-    return out
-
-
-def _digest(entries: Mapping[int, bytes], flags: int) -> str:
-    assert _hs is not None
-    parts = [f"{index}:".encode() + expr for index, expr in sorted(entries.items())]
-    return cache.key("vectorscan", str(_hs.__version__), platform.machine(), str(flags), *parts)
+def _translated(rule: Rule) -> bytes | None:
+    """The rule's Vectorscan superset, or None where it has no translation."""
+    try:
+        return _superset(rule.pattern).encode()
+    except (ValueError, regex.error):
+        return None
 
 
 def _read_cache(name: str) -> tuple[tuple[int, ...], Any] | None:
@@ -570,15 +561,24 @@ def _compile(entries: Mapping[int, bytes], flags: int) -> tuple[tuple[int, ...],
     return tuple(kept), db
 
 
-def load_database(entries: Mapping[int, bytes], flags: int | None = None
-                  ) -> tuple[tuple[int, ...], Any]:
-    """The compiled database for ``entries`` (rule index -> expression), cached on disk."""
+def load_database(rules: Sequence[Rule], translate: Callable[[Rule], bytes | None],
+                  flags: int) -> tuple[tuple[int, ...], Any]:
+    """The database of ``translate(rule)`` for every rule that has one, cached on disk.
+
+    The cache key is the rules' own patterns (and scrubber's code, the Vectorscan version
+    and the flags), so a warm start translates nothing.
+    """
     assert _hs is not None
-    flags = _hs_flags() if flags is None else flags
-    name = f"{_digest(entries, flags)}.db"
+    parts = (f"{i}:{r.pattern.flags}:{r.reach}:{r.spec.always_run}:{r.spec.keywords!r}:"
+             f"{r.spec.regex}" for i, r in enumerate(rules))
+    name = cache.key("vectorscan", str(_hs.__version__), platform.machine(), str(flags),
+                     *parts) + ".db"
     cached = _read_cache(name)
     if cached is not None:
         return cached
+    entries = {i: e for i, r in enumerate(rules) if (e := translate(r)) is not None}
+    if not entries:
+        return (), None
     ids, db = _compile(entries, flags)
     if ids:
         _write_cache(name, ids, _hs.dumpb(db))
@@ -766,7 +766,7 @@ class VectorscanPrefilter:
         self._keywords = Prefilter([r.spec.keywords for r in rules],
                                    [r.spec.always_run for r in rules],
                                    [r.spec.anchored for r in rules])
-        ids, self._db = load_database(_translate(rules))
+        ids, self._db = load_database(rules, _translated, _hs_flags())
         self._in_db = frozenset(ids)
         self._outside = tuple(i for i in range(self._count) if i not in self._in_db)
         self._anchored = frozenset(i for i, r in enumerate(rules) if r.spec.anchored)
@@ -775,11 +775,7 @@ class VectorscanPrefilter:
         needed = [rules[i].spec for i in self._needed]
         self._starts = Prefilter([r.keywords for r in needed], [r.always_run for r in needed],
                                  [r.anchored for r in needed])
-        located = {i: e for i, r in enumerate(rules) if (e := located_superset(r)) is not None}
-        self._where_db: Any = None
-        where: tuple[int, ...] = ()
-        if located:
-            where, self._where_db = load_database(located, _located_flags())
+        where, self._where_db = load_database(rules, located_superset, _located_flags())
         self._located = frozenset(where)
         self._local = threading.local()
 
