@@ -124,3 +124,14 @@ def test_issue_4_cli_name_option() -> None:
     p = run("scrub", "--name", "Ngozi Okafor", stdin="Thanks, NGOZI OKAFOR\n")
     assert p.returncode == 0
     assert p.stdout == "Thanks, <PERSON_1>\n"
+
+
+def test_issue_7_core_verbs_do_not_import_the_front_ends() -> None:
+    """``scrub``/``scan``/``rules`` start without loading the mail and batch code."""
+    code = ("import sys, io; from scrubber.cli import main; sys.stdin = io.TextIOWrapper("
+            "io.BytesIO(b'x')); main(['scrub']); "
+            "print(sorted(m for m in sys.modules if m.startswith(('scrubber.mail', "
+            "'scrubber.batch'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out.strip().endswith("[]")

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .. import stream
 from ..engine import Scrubber
@@ -22,7 +23,6 @@ from ..lint import lint
 from ..packs import RuleSet, load_rules, pack_files
 from ..report import FORMATS, locate, render
 from ..ruletest import check
-from . import batch, mail
 from .common import (
     EXIT_ERROR,
     EXIT_FOUND,
@@ -37,13 +37,24 @@ from .common import (
 )
 
 
-def _parser() -> argparse.ArgumentParser:
+class _Version(argparse.Action):
+    """``--version``, looked up only when asked for (package metadata is slow to read)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        try:
+            version = "scrubber " + importlib.metadata.version("scrubber")
+        except importlib.metadata.PackageNotFoundError:  # running from a source tree
+            version = "scrubber (unknown version)"
+        parser.exit(message=version + "\n")
+
+
+#: verbs whose parsers need no front end (mail, batch) imported
+CORE_VERBS = frozenset(("scrub", "scan", "rules"))
+
+
+def _parser(front_ends: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scrubber", description=__doc__.splitlines()[0])
-    try:
-        version = "scrubber " + importlib.metadata.version("scrubber")
-    except importlib.metadata.PackageNotFoundError:  # running from a source tree
-        version = "scrubber (unknown version)"
-    parser.add_argument("--version", action="version", version=version)
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     verbs = parser.add_subparsers(dest="verb", required=True)
     p = verbs.add_parser("scrub", help="write scrubbed text (stdin to stdout, or files)")
     p.set_defaults(handler=cmd_scrub)
@@ -76,9 +87,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-builtin", action="store_true")
     p.add_argument("--strict", action="store_true",
                    help="ReDoS lint warnings fail the check too (errors always do)")
-    # front ends register their verbs here
-    batch.register(verbs)
-    mail.register(verbs)
+    if front_ends:  # imported only when they may be used: they cost start-up time
+        from . import batch, mail
+        batch.register(verbs)
+        mail.register(verbs)
     return parser
 
 
@@ -203,7 +215,8 @@ def _fail_closed(argv: list[str]) -> int:
 
 
 def _run(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    verb = next((a for a in argv if not a.startswith("-")), None)
+    args = _parser(front_ends=verb not in CORE_VERBS).parse_args(argv)
     try:
         return int(args.handler(args))
     except RulePackError as exc:
