@@ -784,18 +784,13 @@ class VectorscanPrefilter:
         """Indices of the rules the database selects (the others go by keywords)."""
         return self._in_db
 
-    def _scratch(self) -> Any:
-        scratch = getattr(self._local, "scratch", None)
+    def _scratch(self, name: str = "filter") -> Any:
+        """This thread's scratch space for the ``filter`` or ``where`` database."""
+        scratch = getattr(self._local, name, None)
         if scratch is None:
             assert _hs is not None
-            scratch = self._local.scratch = _hs.Scratch(self._db)
-        return scratch
-
-    def _where_scratch(self) -> Any:
-        scratch = getattr(self._local, "where", None)
-        if scratch is None:
-            assert _hs is not None
-            scratch = self._local.where = _hs.Scratch(self._where_db)
+            scratch = _hs.Scratch(self._db if name == "filter" else self._where_db)
+            setattr(self._local, name, scratch)
         return scratch
 
     def _locate(self, data: bytes, text: str) -> dict[int, list[tuple[int, int]]] | None:
@@ -804,7 +799,7 @@ class VectorscanPrefilter:
             return None
         found: dict[int, list[int]] = {}
         self._where_db.scan(data, match_event_handler=_note, context=found,
-                            scratch=self._where_scratch())
+                            scratch=self._scratch("where"))
         return _ranges(found, data, text)
 
     def select(self, text: str) -> Selection:

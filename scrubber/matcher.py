@@ -7,7 +7,7 @@ original text: ``text[start:end]`` is the value to redact and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import regex
 
@@ -21,15 +21,7 @@ MAX_PREFIX_SHARE = 0.5
 
 def find(rule: Rule, index: int, text: str, timeout: float) -> list[Candidate]:
     """All candidates of ``rule`` in ``text`` that pass its validators and allowlist."""
-    out: list[Candidate] = []
-    try:
-        for m in rule.pattern.finditer(text, timeout=timeout):
-            cand = _candidate(rule, index, m, text)
-            if cand is not None:
-                out.append(cand)
-    except TimeoutError:
-        raise ScanTimeout(rule.id, timeout) from None
-    return out
+    return _collect(rule, index, text, rule.pattern.finditer(text, timeout=timeout), timeout)
 
 
 def find_at(rule: Rule, index: int, text: str, starts: list[int],
@@ -39,23 +31,8 @@ def find_at(rule: Rule, index: int, text: str, starts: list[int],
     Gives exactly ``find``'s result when every match of the rule starts at one of
     ``starts``: like ``finditer``, a try inside the previous match is skipped.
     """
-    out: list[Candidate] = []
-    match = rule.pattern.match
-    cursor = 0
-    try:
-        for pos in starts:
-            if pos < cursor:
-                continue
-            m = match(text, pos, timeout=timeout)
-            if m is None or m.end() == pos:
-                continue
-            cursor = m.end()
-            cand = _candidate(rule, index, m, text)
-            if cand is not None:
-                out.append(cand)
-    except TimeoutError:
-        raise ScanTimeout(rule.id, timeout) from None
-    return out
+    return _collect(rule, index, text, _matches_at(rule.pattern, text, starts, timeout),
+                    timeout)
 
 
 def find_in(rule: Rule, index: int, text: str, ranges: list[tuple[int, int]], reach: int,
@@ -67,23 +44,48 @@ def find_in(rule: Rule, index: int, text: str, ranges: list[tuple[int, int]], re
     ``hi + reach`` characters, which cannot change a match starting at or before
     ``hi``, so the result is exactly ``find``'s.
     """
+    return _collect(rule, index, text,
+                    _matches_in(rule.pattern, text, ranges, reach, timeout), timeout)
+
+
+def _collect(rule: Rule, index: int, text: str, matches: Iterable[regex.Match[str]],
+             timeout: float) -> list[Candidate]:
+    """The candidates among ``matches``; a regex timeout becomes ``ScanTimeout``."""
     out: list[Candidate] = []
-    search = rule.pattern.search
-    cursor, size = 0, len(text)
     try:
-        for lo, hi in ranges:
-            pos = max(lo, cursor)
-            while pos <= hi:
-                m = search(text, pos, min(size, hi + reach), timeout=timeout)
-                if m is None or m.start() > hi:
-                    break
-                pos = cursor = m.end() if m.end() > m.start() else m.end() + 1
-                cand = _candidate(rule, index, m, text)
-                if cand is not None:
-                    out.append(cand)
+        for m in matches:
+            cand = _candidate(rule, index, m, text)
+            if cand is not None:
+                out.append(cand)
     except TimeoutError:
         raise ScanTimeout(rule.id, timeout) from None
     return out
+
+
+def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int],
+                timeout: float) -> Iterator[regex.Match[str]]:
+    cursor = 0
+    for pos in starts:
+        if pos < cursor:
+            continue
+        m = pattern.match(text, pos, timeout=timeout)
+        if m is None or m.end() == pos:
+            continue
+        cursor = m.end()
+        yield m
+
+
+def _matches_in(pattern: regex.Pattern[str], text: str, ranges: list[tuple[int, int]],
+                reach: int, timeout: float) -> Iterator[regex.Match[str]]:
+    cursor, size = 0, len(text)
+    for lo, hi in ranges:
+        pos = max(lo, cursor)
+        while pos <= hi:
+            m = pattern.search(text, pos, min(size, hi + reach), timeout=timeout)
+            if m is None or m.start() > hi:
+                break
+            pos = cursor = m.end() if m.end() > m.start() else m.end() + 1
+            yield m
 
 
 def near(regions: Sequence[tuple[int, int]], reach: int | None, size: int

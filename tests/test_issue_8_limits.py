@@ -18,6 +18,7 @@ from scrubber.mail import LimitExceeded, Limits, MailPolicy, scrub_message
 from scrubber.policyfile import PolicyFileError, load_policy
 
 from .conftest import TEST_KEY
+from .mail import cases
 
 GH = expand("{{crc32:ghp_}}", "limits")
 DOCS = Path(__file__).parents[1] / "docs"
@@ -146,15 +147,6 @@ def _multipart(parts: int) -> bytes:
     return b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + body + b"--b--\r\n"
 
 
-def _nested(levels: int) -> bytes:
-    raw = b"Content-Type: text/plain\r\n\r\nhi\r\n"
-    for i in range(levels):
-        b = f"b{i}".encode()
-        raw = (b"Content-Type: multipart/mixed; boundary=" + b + b"\r\n\r\n--" + b + b"\r\n"
-               + raw + b"\r\n--" + b + b"--\r\n")
-    return raw
-
-
 @pytest.fixture(scope="module")
 def mail_scrubber() -> scrubber.Scrubber:
     return scrubber.Scrubber(key=TEST_KEY)
@@ -171,7 +163,7 @@ def test_issue_8_mime_parts_at_the_cap_and_above(mail_scrubber: scrubber.Scrubbe
 
 
 def test_issue_8_mime_depth_at_the_cap_and_above(mail_scrubber: scrubber.Scrubber) -> None:
-    raw = _nested(4)
+    raw = cases.nested(4)
     out, _ = scrub_message(raw, MailPolicy(mail_scrubber, limits=Limits(max_depth=4)))
     assert out == raw
     with pytest.raises(LimitExceeded) as caught:

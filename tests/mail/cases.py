@@ -246,6 +246,16 @@ def c18_pasted_blobs() -> bytes:
     return (head(mid="c18") + part("text/plain; charset=us-ascii", text)).encode()
 
 
+def nested(levels: int) -> bytes:
+    """A message nested ``levels`` multiparts deep."""
+    raw = b"Content-Type: text/plain\r\n\r\nhi\r\n"
+    for i in range(levels):
+        b = f"b{i}".encode()
+        raw = (b"Content-Type: multipart/mixed; boundary=" + b + b"\r\n\r\n--" + b + b"\r\n"
+               + raw + b"\r\n--" + b + b"--\r\n")
+    return raw
+
+
 CASES: tuple[tuple[str, Callable[[], bytes]], ...] = (
     ("01-alternative-qp-base64", c01_alternative),
     ("02-split-by-soft-break-and-wrap", c02_split_encodings),

@@ -66,19 +66,9 @@ def test_issue_5_poison_after_n_failures_withholds_and_quarantines(
     assert cases.STRIPE.encode() not in (tmp_path / "q" / f"{out.ref}.bin").read_bytes()
 
 
-def nested(levels: int) -> bytes:
-    """A message nested ``levels`` multiparts deep."""
-    raw = b"Content-Type: text/plain\r\n\r\nhi\r\n"
-    for i in range(levels):
-        b = f"b{i}".encode()
-        raw = (b"Content-Type: multipart/mixed; boundary=" + b + b"\r\n\r\n--" + b + b"\r\n"
-               + raw + b"\r\n--" + b + b"--\r\n")
-    return raw
-
-
 def test_issue_5_limits_take_the_poison_path_at_once(policy: MailPolicy, tmp_path: Path) -> None:
     small = MailPolicy(policy.scrubber, limits=Limits(max_depth=3))
-    raw = nested(10)
+    raw = cases.nested(10)
     with pytest.raises(LimitExceeded):
         scrub_message(raw, small)
     out = _filter(small, tmp_path).process(raw)
@@ -93,4 +83,4 @@ def test_issue_5_quarantine_policy_for_encrypted(policy: MailPolicy, tmp_path: P
 
 def test_issue_5_no_quarantine_configured_defers(policy: MailPolicy) -> None:
     with pytest.raises(TempFail):
-        MailFilter(policy).process(nested(50))
+        MailFilter(policy).process(cases.nested(50))
