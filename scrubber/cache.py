@@ -7,8 +7,8 @@ Keys hash everything the artefact is built from, including scrubber's own
 code, so an upgrade or an edited pack never reads a stale entry. Entries are
 written atomically with mode 0600 in a 0700 directory and read back only if the
 current user owns them and nobody else can write them; anything unreadable or
-corrupt is treated as a miss. The cache holds compiled rules and databases, never
-scanned text.
+corrupt is treated as a miss; each kind keeps its ``KEEP`` most recently used entries. The cache
+holds compiled rules and databases, never scanned text.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from pathlib import Path
 
 CACHE_ENV = "SCRUBBER_CACHE_DIR"
 _OFF = ("", "off", "0", "none")
+#: entries kept per kind; writing one more removes the least recently used
+KEEP = 64
 
 
 def cache_dir() -> Path | None:
@@ -68,7 +70,9 @@ def read(kind: str, name: str) -> bytes | None:
     try:
         if not (_trusted(folder) and _trusted(path)):
             return None
-        return path.read_bytes()
+        data = path.read_bytes()
+        os.utime(path)  # marks it recently used, so eviction spares it
+        return data
     except OSError:
         return None
 
@@ -88,5 +92,13 @@ def write(kind: str, name: str, blob: bytes) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _evict(folder, kind)
     except OSError:
         pass
+
+
+def _evict(folder: Path, kind: str) -> None:
+    """Keep the ``KEEP`` most recently used (read or written) entries of ``kind``."""
+    entries = sorted(folder.glob(f"{kind}-*"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in entries[KEEP:]:
+        old.unlink(missing_ok=True)

@@ -88,3 +88,16 @@ def test_off_disables_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 def test_keys_depend_on_every_part() -> None:
     assert cache.key("a", "bc") != cache.key("ab", "c")
     assert cache.key("a", b"b") == cache.key("a", "b")
+
+
+def test_each_kind_keeps_only_its_most_recently_used_entries(
+        cache_at: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "KEEP", 3)
+    for i in range(3):
+        cache.write("demo", f"n{i}", b"x")
+        os.utime(cache_at / f"demo-n{i}", ns=(i * 10**9, i * 10**9))
+    assert cache.read("demo", "n0") == b"x"  # a hit makes n0 the most recently used
+    cache.write("demo", "n3", b"x")
+    cache.write("other", "a", b"y")
+    assert sorted(p.name for p in cache_at.glob("demo-*")) == ["demo-n0", "demo-n2", "demo-n3"]
+    assert (cache_at / "other-a").exists()
