@@ -114,10 +114,13 @@ class Scrubber:
         """The rules this scrubber runs (after the policy's kind/severity selection)."""
         return RuleSet(self._rules, self.ruleset.allow)
 
-    def _select(self, text: str) -> Selection:
+    def _select(self, text: str, prefilter: Prefilter | accel.VectorscanPrefilter | None = None
+                ) -> Selection:
+        """``prefilter`` (default: the scrubber's) on ``text``, or every rule if it is off."""
+        chosen = prefilter or self._prefilter
         if self.policy.prefilter:
-            return self._prefilter.select(text)
-        return self._prefilter.everything(), None, NO_RANGES
+            return chosen.select(text)
+        return chosen.everything(), None, NO_RANGES
 
     def _direct(self, text: str) -> list[Candidate]:
         chosen, starts, ranges = self._select(text)
@@ -234,8 +237,7 @@ class Scrubber:
         out, timeout = result.text, self.policy.timeout
         tries: dict[int, set[int] | None] = {}  # rescan rule -> start offsets (None: whole)
         for lo, hi in _before_labels(result.findings, REVEAL_REACH):
-            chosen, starts, _ = (self._rescan_filter.select(out[lo:hi]) if self.policy.prefilter
-                                 else (self._rescan_filter.everything(), None, NO_RANGES))
+            chosen, starts, _ = self._select(out[lo:hi], self._rescan_filter)
             for local in chosen:
                 at = starts.get(local) if starts is not None else None
                 if at is None:
@@ -262,15 +264,12 @@ class Scrubber:
 def _before_labels(findings: Sequence[Finding], reach: int) -> list[tuple[int, int]]:
     """Merged windows of the redacted text: ``reach`` characters before each label."""
     out: list[tuple[int, int]] = []
-    shift = 0  # how much shorter the redacted text is before the current finding
-    for f in findings:
-        at = f.start - shift
+    for at, _end in redact.label_spans(findings):
         lo = max(0, at - reach)
         if out and lo <= out[-1][1]:
             out[-1] = (out[-1][0], at + 1)
         else:
             out.append((lo, at + 1))
-        shift += (f.end - f.start) - len(f.replacement)
     return out
 
 

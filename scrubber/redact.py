@@ -66,23 +66,28 @@ def redact(text: str, spans: Sequence[Resolved], rules: Sequence[Rule], key: byt
     return ScrubResult("".join(pieces), tuple(findings))
 
 
+def label_spans(findings: Sequence[Finding]) -> list[tuple[int, int]]:
+    """Where each finding's replacement sits in the redacted text, as ``(start, end)``."""
+    out: list[tuple[int, int]] = []
+    shift = 0  # how much shorter the redacted text is before the current finding
+    for f in findings:
+        start = f.start - shift
+        out.append((start, start + len(f.replacement)))
+        shift += (f.end - f.start) - len(f.replacement)
+    return out
+
+
 def to_original(found: Iterable[Candidate], findings: Sequence[Finding]) -> Iterator[Candidate]:
     """Map candidates over a redacted text back to the original's offsets.
 
     ``findings`` are those the redacted text was made with; a candidate touching one
     of their replacements is dropped (it would be part of a marker or label).
     """
-    out_ends: list[int] = []
-    shift = 0  # original offset minus redacted offset after each finding
-    shifts: list[int] = []
-    for f in findings:
-        out_end = f.start - shift + len(f.replacement)
-        shift += (f.end - f.start) - len(f.replacement)
-        out_ends.append(out_end)
-        shifts.append(shift)
+    labels = label_spans(findings)
+    ends = [end for _, end in labels]
     for start, end, index, prefix_end in found:
-        k = bisect.bisect_right(out_ends, start)
-        if k < len(findings) and end > findings[k].start - (shifts[k - 1] if k else 0):
+        k = bisect.bisect_right(ends, start)
+        if k < len(labels) and end > labels[k][0]:
             continue
-        delta = shifts[k - 1] if k else 0
+        delta = findings[k - 1].end - ends[k - 1] if k else 0
         yield start + delta, end + delta, index, prefix_end + delta
